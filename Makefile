@@ -1,0 +1,41 @@
+# betalab: two commands on a fresh machine — `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint sdk openapi bench venv clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/betalab serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check vae_core api worker persistence betalab_cli
+	$(BIN)/mypy
+
+openapi: $(STAMP)
+	$(BIN)/python -m api.export_openapi openapi/openapi.json
+
+sdk: openapi
+	cd clients && rm -rf python && ../$(BIN)/openapi-python-client generate --path ../openapi/openapi.json --config ../openapi/client-config.yaml --output-path python --meta setup
+
+bench: $(STAMP)
+	$(BIN)/python bench/dataset.py --json
+	$(BIN)/python bench/train.py --json
+	$(BIN)/python bench/metrics.py --json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

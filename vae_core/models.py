@@ -1,0 +1,223 @@
+"""β-VAE architectures of the paper (PROTOCOL §2): FC and conv, for 64x64 shapes and 28x28 MNIST."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+MODEL_TYPES = ("fc", "fc-denoising", "conv", "conv-denoising")
+BN_EPS = 1e-4
+BN_MOMENTUM = 1e-3  # torch momentum = 1 - decay; the paper's running-average decay is 0.999
+
+IMAGE_SHAPES = {"shapes": (64, 64), "mnist": (28, 28)}
+LATENT_DIMS = {"shapes": 10, "mnist": 16}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild a model; saved inside every checkpoint."""
+
+    dataset: str  # "shapes" | "mnist"
+    arch: str  # "fc" | "conv"
+    latent_dim: int
+    denoising: bool = False
+
+    def __post_init__(self) -> None:
+        if self.dataset not in IMAGE_SHAPES:
+            raise ValueError(f"unknown dataset {self.dataset!r}; expected {list(IMAGE_SHAPES)}")
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"unknown arch {self.arch!r}; expected one of {list(ARCHITECTURES)}")
+        if self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be positive, got {self.latent_dim}")
+
+    @property
+    def model_type(self) -> str:
+        """The user-facing name, e.g. "conv-denoising"."""
+        return f"{self.arch}-denoising" if self.denoising else self.arch
+
+    def to_dict(self) -> dict:
+        """Plain dict for checkpoints and JSON."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelConfig:
+        """Inverse of `to_dict`."""
+        return cls(
+            dataset=str(d["dataset"]),
+            arch=str(d["arch"]),
+            latent_dim=int(d["latent_dim"]),
+            denoising=bool(d["denoising"]),
+        )
+
+
+def model_config_for(dataset: str, model_type: str) -> ModelConfig:
+    """The paper's config for a dataset ("shapes" | "mnist") and a model type in MODEL_TYPES."""
+    if model_type not in MODEL_TYPES:
+        raise ValueError(f"unknown model type {model_type!r}; expected one of {MODEL_TYPES}")
+    if dataset not in LATENT_DIMS:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {list(LATENT_DIMS)}")
+    arch, _, suffix = model_type.partition("-")
+    return ModelConfig(dataset, arch, LATENT_DIMS[dataset], denoising=suffix == "denoising")
+
+
+# ---- building blocks --------------------------------------------------------------------------
+
+
+def _he(layer: nn.Module) -> nn.Module:
+    """Mark a layer for He-normal init (ReLU layers and the μ / log σ² heads)."""
+    layer.init_kind = "he"
+    return layer
+
+
+def _xavier(layer: nn.Module) -> nn.Module:
+    """Mark a layer for Xavier-uniform init (tanh layers and the output layer)."""
+    layer.init_kind = "xavier"
+    return layer
+
+
+def init_weights(model: nn.Module, generator: torch.Generator | None = None) -> None:
+    """(Re)initialise every marked layer from `generator`: He / Xavier weights, zero biases."""
+    for module in model.modules():
+        kind = getattr(module, "init_kind", None)
+        if kind is None:
+            continue
+        if kind == "he":
+            nn.init.kaiming_normal_(module.weight, nonlinearity="relu", generator=generator)
+        else:
+            nn.init.xavier_uniform_(module.weight, generator=generator)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+
+def _fc_hidden(n_in: int, n_out: int, act: str) -> list[nn.Module]:
+    """Bias-free linear + batch norm + activation (ReLU: He init; tanh: Xavier init)."""
+    init, act_mod = (_he, nn.ReLU()) if act == "relu" else (_xavier, nn.Tanh())
+    linear = init(nn.Linear(n_in, n_out, bias=False))
+    return [linear, nn.BatchNorm1d(n_out, eps=BN_EPS, momentum=BN_MOMENTUM), act_mod]
+
+
+def _conv_hidden(c_in: int, c_out: int) -> list[nn.Module]:
+    """'Same' 3x3 stride-2 conv without bias + batch norm + ReLU: halves H and W."""
+    conv = _he(nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False))
+    return [conv, nn.BatchNorm2d(c_out, eps=BN_EPS, momentum=BN_MOMENTUM), nn.ReLU()]
+
+
+def _deconv(c_in: int, c_out: int, stride: int, hidden: bool) -> list[nn.Module]:
+    """3x3 transposed conv; stride 2 doubles H and W exactly. Hidden: BN + tanh; else logits."""
+    out_pad = 1 if stride == 2 else 0
+    deconv = _xavier(
+        nn.ConvTranspose2d(
+            c_in, c_out, 3, stride=stride, padding=1, output_padding=out_pad, bias=not hidden
+        )
+    )
+    if not hidden:
+        return [deconv]
+    return [deconv, nn.BatchNorm2d(c_out, eps=BN_EPS, momentum=BN_MOMENTUM), nn.Tanh()]
+
+
+# ---- the model --------------------------------------------------------------------------------
+
+
+class BetaVAE(nn.Module):
+    """Gaussian encoder (μ, log σ²) and Bernoulli decoder (logits) with a shared trunk design."""
+
+    def __init__(
+        self,
+        config: ModelConfig,
+        encoder: nn.Module,
+        enc_features: int,
+        decoder: nn.Module,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.image_shape = IMAGE_SHAPES[config.dataset]
+        self.encoder = encoder
+        self.mu_head = _he(nn.Linear(enc_features, config.latent_dim))
+        self.logvar_head = _he(nn.Linear(enc_features, config.latent_dim))
+        self.decoder = decoder
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 1, H, W) images in [0, 1] -> μ, log σ², each (B, latent)."""
+        h = self.encoder(x)  # (B, enc_features)
+        return self.mu_head(h), self.logvar_head(h)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, latent) codes -> (B, 1, H, W) Bernoulli logits."""
+        return self.decoder(z).view(-1, 1, *self.image_shape)
+
+    def forward(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Encode, sample z = μ + σ·ε (ε from `generator`), decode: (logits, μ, log σ²)."""
+        mu, logvar = self.encode(x)
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        z = mu + torch.exp(0.5 * logvar) * eps  # (B, latent)
+        return self.decode(z), mu, logvar
+
+
+def _build_fc(cfg: ModelConfig) -> BetaVAE:
+    """FC encoder/decoder: shapes 4096-1200-1200 / 1200x3; MNIST 784-512-512 / 512x3."""
+    h, w = IMAGE_SHAPES[cfg.dataset]
+    n_pix, width = h * w, {"shapes": 1200, "mnist": 512}[cfg.dataset]
+    encoder = nn.Sequential(
+        nn.Flatten(),  # (B, H*W)
+        *_fc_hidden(n_pix, width, "relu"),
+        *_fc_hidden(width, width, "relu"),
+    )
+    decoder = nn.Sequential(
+        *_fc_hidden(cfg.latent_dim, width, "tanh"),
+        *_fc_hidden(width, width, "tanh"),
+        *_fc_hidden(width, width, "tanh"),
+        _xavier(nn.Linear(width, n_pix)),  # (B, H*W) logits
+    )
+    return BetaVAE(cfg, encoder, width, decoder)
+
+
+# Conv layouts: encoder channels, dense width, decoder base (C, H, W), deconv channels and strides.
+_CONV_LAYOUT = {
+    "shapes": {
+        "enc": (16, 32),
+        "dense": 1024,
+        "base": (64, 8, 8),
+        "dec": ((16, 2), (4, 2), (1, 2)),
+    },
+    "mnist": {"enc": (8, 16), "dense": 512, "base": (16, 7, 7), "dec": ((8, 2), (4, 2), (1, 1))},
+}
+
+
+def _build_conv(cfg: ModelConfig) -> BetaVAE:
+    """Two stride-2 convs + dense encoder; dense + three transposed convs decoder."""
+    h, w = IMAGE_SHAPES[cfg.dataset]
+    lay = _CONV_LAYOUT[cfg.dataset]
+    c1, c2 = lay["enc"]
+    flat = c2 * (h // 4) * (w // 4)
+    encoder = nn.Sequential(
+        *_conv_hidden(1, c1),  # (B, c1, H/2, W/2)
+        *_conv_hidden(c1, c2),  # (B, c2, H/4, W/4)
+        nn.Flatten(),  # (B, c2*H/4*W/4)
+        *_fc_hidden(flat, lay["dense"], "relu"),
+    )
+    base_c, base_h, base_w = lay["base"]
+    layers: list[nn.Module] = [
+        *_fc_hidden(cfg.latent_dim, lay["dense"], "tanh"),
+        *_fc_hidden(lay["dense"], base_c * base_h * base_w, "tanh"),
+        nn.Unflatten(1, (base_c, base_h, base_w)),  # (B, C, h, w)
+    ]
+    c_in = base_c
+    for i, (c_out, stride) in enumerate(lay["dec"]):
+        layers += _deconv(c_in, c_out, stride, hidden=i < len(lay["dec"]) - 1)
+        c_in = c_out
+    return BetaVAE(cfg, encoder, lay["dense"], nn.Sequential(*layers))
+
+
+ARCHITECTURES: dict[str, Callable[[ModelConfig], BetaVAE]] = {"fc": _build_fc, "conv": _build_conv}
+
+
+def build_model(cfg: ModelConfig, generator: torch.Generator | None = None) -> BetaVAE:
+    """Build the model named by `cfg`, initialised from `generator` (torch's global RNG if None)."""
+    model = ARCHITECTURES[cfg.arch](cfg)
+    init_weights(model, generator)
+    return model

@@ -1,0 +1,565 @@
+"""The one place a run's status changes: enqueue, claim, progress, finish, fail, cancel.
+
+Every worker transition is a conditional UPDATE on the run row (`WHERE task_id = :mine AND
+status = :expected`), so a duplicate or stale delivery of a task can never overwrite the work of
+the delivery that owns the run. Transitions that also change the experiment's status lock the
+experiment row first (PostgreSQL `SELECT ... FOR UPDATE`; SQLite serialises writers anyway), which
+keeps the derived experiment status right when several workers finish runs at the same moment and
+keeps the lock order (experiment, then runs) the same everywhere.
+
+Experiment status, derived from the run counts by `refresh_experiment_status`:
+- any run running or evaluating -> running;
+- some runs queued: running if any run already reached a terminal status, else queued;
+- all runs terminal: cancelled if cancellation was requested (or every run was cancelled),
+  completed if at least one run completed, failed otherwise (every run failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from persistence.models import (
+    Artifact,
+    Experiment,
+    ExperimentStatus,
+    MetricResult,
+    Run,
+    RunEpoch,
+    RunStatus,
+    utcnow,
+)
+
+ACTIVE_RUN_STATUSES = (RunStatus.running, RunStatus.evaluating)
+TERMINAL_EXPERIMENT_STATUSES = frozenset(
+    {ExperimentStatus.completed, ExperimentStatus.failed, ExperimentStatus.cancelled}
+)
+EPOCH_FIELDS = (
+    "train_loss",
+    "val_loss",
+    "recon",
+    "kl",
+    "val_recon",
+    "val_kl",
+    "images_per_s",
+    "seconds",
+)
+
+
+# ---- experiment status ------------------------------------------------------------------------
+
+
+def _lock_experiment(session: Session, experiment_id: str) -> Experiment | None:
+    """The experiment row, locked for this transaction on PostgreSQL."""
+    return session.execute(
+        sa.select(Experiment).where(Experiment.id == experiment_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+def derive_experiment_status(
+    counts: Mapping[RunStatus, int], cancel_requested: bool
+) -> ExperimentStatus:
+    """The experiment status implied by its run counts (rules in the module docstring)."""
+    active = sum(counts.get(s, 0) for s in ACTIVE_RUN_STATUSES)
+    queued = counts.get(RunStatus.queued, 0)
+    completed = counts.get(RunStatus.completed, 0)
+    cancelled = counts.get(RunStatus.cancelled, 0)
+    failed = counts.get(RunStatus.failed, 0)
+    terminal = completed + cancelled + failed
+    if active:
+        return ExperimentStatus.running
+    if queued:
+        return ExperimentStatus.running if terminal else ExperimentStatus.queued
+    if cancel_requested or (cancelled and cancelled == terminal):
+        return ExperimentStatus.cancelled
+    if completed:
+        return ExperimentStatus.completed
+    return ExperimentStatus.failed
+
+
+def refresh_experiment_status(*, session: Session, experiment_id: str) -> ExperimentStatus:
+    """Recompute and store the experiment's status from its runs (flushes, does not commit)."""
+    experiment = _lock_experiment(session, experiment_id)
+    if experiment is None:
+        raise LookupError(f"no experiment {experiment_id}")
+    rows = session.execute(
+        sa.select(Run.status, sa.func.count())
+        .where(Run.experiment_id == experiment_id)
+        .group_by(Run.status)
+    ).all()
+    counts = {RunStatus(status): n for status, n in rows}
+    status = derive_experiment_status(counts, experiment.cancel_requested)
+    if status != experiment.status:
+        experiment.status = status
+        experiment.updated_at = utcnow()
+    terminal = status in TERMINAL_EXPERIMENT_STATUSES
+    if terminal and experiment.finished_at is None:
+        experiment.finished_at = utcnow()
+    elif not terminal:
+        experiment.finished_at = None
+    session.flush()
+    return status
+
+
+# ---- API side ---------------------------------------------------------------------------------
+
+
+def mark_enqueued(*, session: Session, run_ids: Sequence[str], task_ids: Sequence[str]) -> None:
+    """Record the task id sent for each queued run, and when (commits)."""
+    if len(run_ids) != len(task_ids):
+        raise ValueError("run_ids and task_ids differ in length")
+    now = utcnow()
+    for run_id, task_id in zip(run_ids, task_ids, strict=True):
+        session.execute(
+            sa.update(Run)
+            .where(Run.id == run_id, Run.status == RunStatus.queued)
+            .values(task_id=task_id, enqueued_at=now)
+        )
+    session.commit()
+
+
+def cancel_experiment(*, session: Session, experiment_id: str) -> list[str]:
+    """Request cancellation; queued runs are cancelled now, running ones stop cooperatively.
+
+    Returns the task ids of the runs cancelled here, for the caller to revoke. Commits.
+    A finished experiment is left as it is.
+    """
+    experiment = _lock_experiment(session, experiment_id)
+    if experiment is None:
+        raise LookupError(f"no experiment {experiment_id}")
+    if experiment.status in TERMINAL_EXPERIMENT_STATUSES:
+        session.commit()
+        return []
+    experiment.cancel_requested = True
+    experiment.updated_at = utcnow()
+    now = utcnow()
+    task_ids = session.execute(
+        sa.update(Run)
+        .where(Run.experiment_id == experiment_id, Run.status == RunStatus.queued)
+        .values(status=RunStatus.cancelled, finished_at=now, failure_reason="cancelled by request")
+        .returning(Run.task_id)
+    ).scalars()
+    revoke = [t for t in task_ids if t]
+    refresh_experiment_status(session=session, experiment_id=experiment_id)
+    session.commit()
+    return revoke
+
+
+def is_cancel_requested(*, session: Session, experiment_id: str) -> bool:
+    """Whether cancellation of the experiment was requested (a plain read)."""
+    value = session.execute(
+        sa.select(Experiment.cancel_requested).where(Experiment.id == experiment_id)
+    ).scalar_one_or_none()
+    session.rollback()  # end the read transaction so the next read sees new commits
+    return bool(value)
+
+
+# ---- worker side: claiming a delivery ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Outcome of claiming a delivery: `run` when this delivery now owns it, else why not."""
+
+    run: Run | None
+    skipped: str | None = None
+
+
+def _experiment_id_of(session: Session, run_id: str) -> str | None:
+    return session.execute(
+        sa.select(Run.experiment_id).where(Run.id == run_id)
+    ).scalar_one_or_none()
+
+
+def _claimable(run: Run, phase: str, task_id: str, stale: datetime) -> bool:
+    """Python mirror of the claim condition, for the give-up check on a locked row."""
+    beat = run.heartbeat_at
+    if beat is not None and beat.tzinfo is None:
+        beat = beat.replace(tzinfo=UTC)
+    gone = run.task_id == task_id or beat is None or beat < stale
+    if phase == "train":
+        return run.status == RunStatus.queued or (run.status == RunStatus.running and gone)
+    return run.status == RunStatus.evaluating and (run.worker is None or gone)
+
+
+def _give_up_reason(run: Run, max_attempts: int, phase: str) -> str:
+    last = run.failure_reason or f"worker lost during {phase}"
+    return f"gave up after {max_attempts} attempts: {last}"
+
+
+def claim_run(
+    *,
+    session: Session,
+    run_id: str,
+    task_id: str,
+    worker: str,
+    phase: str,
+    max_attempts: int,
+    stale_after_s: float,
+) -> Claim:
+    """Take ownership of a run for this delivery of its train or evaluate task (commits).
+
+    phase "train" claims a queued run, or a running one whose owner is gone (same task id
+    redelivered, or heartbeat older than `stale_after_s`); each claim is one more attempt.
+    phase "evaluate" claims an evaluating run the same way; its first delivery after training is
+    not counted as a new attempt, a redelivery is. Past `max_attempts` the run fails instead.
+    """
+    experiment_id = _experiment_id_of(session, run_id)
+    if experiment_id is None:
+        session.rollback()
+        return Claim(None, "run no longer exists")
+    experiment = _lock_experiment(session, experiment_id)
+    assert experiment is not None
+    now = utcnow()
+    stale = now - timedelta(seconds=stale_after_s)
+    gone = sa.or_(Run.task_id == task_id, Run.heartbeat_at.is_(None), Run.heartbeat_at < stale)
+    if phase == "train":
+        claimable = sa.or_(
+            Run.status == RunStatus.queued, sa.and_(Run.status == RunStatus.running, gone)
+        )
+        increment = sa.literal(1)
+        new_status = RunStatus.running
+    elif phase == "evaluate":
+        claimable = sa.and_(Run.status == RunStatus.evaluating, sa.or_(Run.worker.is_(None), gone))
+        # The hand-over from training clears `worker`; a set worker means a redelivery.
+        increment = sa.case((Run.worker.is_(None), 0), else_=1)
+        new_status = RunStatus.evaluating
+    else:
+        raise ValueError(f"unknown phase {phase!r}")
+
+    run = session.get(Run, run_id, populate_existing=True, with_for_update=True)
+    assert run is not None
+    if run.status in (RunStatus.completed, RunStatus.failed, RunStatus.cancelled):
+        session.commit()
+        return Claim(None, f"run already {run.status.value}")
+    if experiment.cancel_requested:
+        _finish(session, run, RunStatus.cancelled, "cancelled by request", now)
+        refresh_experiment_status(session=session, experiment_id=experiment_id)
+        session.commit()
+        return Claim(None, "experiment cancelled")
+
+    will_count = phase == "train" or run.worker is not None
+    if will_count and run.attempts >= max_attempts and _claimable(run, phase, task_id, stale):
+        _finish(session, run, RunStatus.failed, _give_up_reason(run, max_attempts, phase), now)
+        refresh_experiment_status(session=session, experiment_id=experiment_id)
+        session.commit()
+        return Claim(None, "attempts exhausted")
+    result = session.execute(
+        sa.update(Run)
+        .where(Run.id == run_id, claimable)
+        .values(
+            status=new_status,
+            attempts=Run.attempts + increment,
+            task_id=task_id,
+            worker=worker,
+            started_at=sa.func.coalesce(Run.started_at, now),
+            heartbeat_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.commit()
+        return Claim(None, f"run is {run.status.value} under another live task")
+    session.refresh(run)
+    refresh_experiment_status(session=session, experiment_id=experiment_id)
+    session.commit()
+    return Claim(run)
+
+
+# ---- worker side: progress --------------------------------------------------------------------
+
+
+def _owned(run_id: str, task_id: str, status: RunStatus) -> Any:
+    return sa.and_(Run.id == run_id, Run.task_id == task_id, Run.status == status)
+
+
+def record_epoch(
+    *, session: Session, run_id: str, task_id: str, epoch: int, stats: Mapping[str, float]
+) -> bool:
+    """Store one epoch (replacing any row of a lost attempt) and beat; False if no longer owner."""
+    now = utcnow()
+    result = session.execute(
+        sa.update(Run)
+        .where(_owned(run_id, task_id, RunStatus.running))
+        .values(epochs_done=epoch, current_loss=stats["val_loss"], heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    session.execute(sa.delete(RunEpoch).where(RunEpoch.run_id == run_id, RunEpoch.epoch >= epoch))
+    session.add(RunEpoch(run_id=run_id, epoch=epoch, **{k: stats[k] for k in EPOCH_FIELDS}))
+    session.commit()
+    return True
+
+
+def heartbeat(*, session: Session, run_id: str, task_id: str) -> bool:
+    """Mark the run alive; False when this task no longer owns it."""
+    result = session.execute(
+        sa.update(Run)
+        .where(
+            Run.id == run_id,
+            Run.task_id == task_id,
+            Run.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
+        )
+        .values(heartbeat_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def finish_training(
+    *,
+    session: Session,
+    run_id: str,
+    task_id: str,
+    eval_task_id: str,
+    best_epoch: int | None,
+    history: Sequence[Mapping[str, float]],
+    compute_seconds: float,
+) -> bool:
+    """Hand a trained run over to evaluation under `eval_task_id` (commits before it is sent).
+
+    Epochs in `history` missing from the table (a kill between checkpoint and row) are filled in.
+    """
+    now = utcnow()
+    result = session.execute(
+        sa.update(Run)
+        .where(_owned(run_id, task_id, RunStatus.running))
+        .values(
+            status=RunStatus.evaluating,
+            task_id=eval_task_id,
+            worker=None,
+            best_epoch=best_epoch,
+            epochs_done=len(history),
+            current_loss=history[-1]["val_loss"] if history else None,
+            compute_seconds=Run.compute_seconds + compute_seconds,
+            enqueued_at=now,
+            heartbeat_at=now,
+            failure_reason=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    have = set(
+        session.execute(sa.select(RunEpoch.epoch).where(RunEpoch.run_id == run_id)).scalars()
+    )
+    for row in history:
+        if int(row["epoch"]) not in have:
+            fields = {k: row[k] for k in EPOCH_FIELDS}
+            session.add(RunEpoch(run_id=run_id, epoch=int(row["epoch"]), **fields))
+    session.commit()
+    return True
+
+
+def complete_run(
+    *,
+    session: Session,
+    run_id: str,
+    task_id: str,
+    values: Mapping[str, float],
+    images: Mapping[str, bytes],
+    compute_seconds: float,
+) -> bool:
+    """Store the metrics and pictures of an evaluated run and mark it completed (commits)."""
+    experiment_id = _experiment_id_of(session, run_id)
+    if experiment_id is None:
+        session.rollback()
+        return False
+    _lock_experiment(session, experiment_id)
+    now = utcnow()
+    result = session.execute(
+        sa.update(Run)
+        .where(_owned(run_id, task_id, RunStatus.evaluating))
+        .values(
+            status=RunStatus.completed,
+            finished_at=now,
+            heartbeat_at=now,
+            failure_reason=None,
+            compute_seconds=Run.compute_seconds + compute_seconds,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    session.execute(sa.delete(MetricResult).where(MetricResult.run_id == run_id))
+    session.execute(sa.delete(Artifact).where(Artifact.run_id == run_id))
+    for key, value in sorted(values.items()):
+        session.add(
+            MetricResult(run_id=run_id, experiment_id=experiment_id, key=key, value=float(value))
+        )
+    for kind, data in sorted(images.items()):
+        session.add(Artifact(run_id=run_id, kind=kind, content_type="image/png", data=data))
+    session.flush()
+    refresh_experiment_status(session=session, experiment_id=experiment_id)
+    session.commit()
+    return True
+
+
+def _finish(
+    session: Session, run: Run, status: RunStatus, reason: str | None, now: datetime
+) -> None:
+    run.status = status
+    run.failure_reason = reason
+    run.finished_at = now
+    run.heartbeat_at = now
+    session.flush()
+
+
+def end_run(
+    *,
+    session: Session,
+    run_id: str,
+    task_id: str,
+    status: RunStatus,
+    reason: str | None,
+    compute_seconds: float = 0.0,
+) -> bool:
+    """Fail or cancel a run this task owns, with the reason (commits)."""
+    if status not in (RunStatus.failed, RunStatus.cancelled):
+        raise ValueError(f"end_run takes failed or cancelled, not {status.value}")
+    experiment_id = _experiment_id_of(session, run_id)
+    if experiment_id is None:
+        session.rollback()
+        return False
+    _lock_experiment(session, experiment_id)
+    now = utcnow()
+    result = session.execute(
+        sa.update(Run)
+        .where(
+            Run.id == run_id,
+            Run.task_id == task_id,
+            Run.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
+        )
+        .values(
+            status=status,
+            failure_reason=reason,
+            finished_at=now,
+            heartbeat_at=now,
+            compute_seconds=Run.compute_seconds + compute_seconds,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    refresh_experiment_status(session=session, experiment_id=experiment_id)
+    session.commit()
+    return True
+
+
+def release_for_retry(
+    *, session: Session, run_id: str, task_id: str, new_task_id: str, reason: str
+) -> str | None:
+    """After an error, hand the run to a fresh delivery `new_task_id`; returns its phase.
+
+    A training run goes back to queued (it resumes from its checkpoint), an evaluating run stays
+    evaluating. The reason is kept so that giving up later can say what went wrong. Commits.
+    """
+    run = session.get(Run, run_id, populate_existing=True)
+    if run is None or run.task_id != task_id or run.status not in ACTIVE_RUN_STATUSES:
+        session.rollback()
+        return None
+    phase = "train" if run.status == RunStatus.running else "evaluate"
+    now = utcnow()
+    values: dict[str, Any] = {
+        "task_id": new_task_id,
+        "failure_reason": reason,
+        "enqueued_at": now,
+        "heartbeat_at": now,
+    }
+    if phase == "train":
+        values["status"] = RunStatus.queued
+    result = session.execute(
+        sa.update(Run)
+        .where(_owned(run_id, task_id, run.status))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return phase if result.rowcount == 1 else None
+
+
+# ---- sweeper side -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """A run whose delivery was lost: re-send `phase` under `task_id` (already recorded)."""
+
+    run_id: str
+    task_id: str
+    phase: str
+
+
+def stale_active_runs(*, session: Session, stale_before: datetime) -> list[tuple[str, str]]:
+    """(run id, task id) of running/evaluating runs whose heartbeat is older than `stale_before`."""
+    rows = session.execute(
+        sa.select(Run.id, Run.task_id).where(
+            Run.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
+            sa.or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < stale_before),
+        )
+    ).all()
+    session.rollback()
+    return [(r, t or "") for r, t in rows]
+
+
+def queued_runs_enqueued_before(*, session: Session, before: datetime) -> list[tuple[str, str]]:
+    """(run id, task id) of queued runs sent before `before` or never sent."""
+    rows = session.execute(
+        sa.select(Run.id, Run.task_id).where(
+            Run.status == RunStatus.queued,
+            sa.or_(Run.enqueued_at.is_(None), Run.enqueued_at < before),
+        )
+    ).all()
+    session.rollback()
+    return [(r, t or "") for r, t in rows]
+
+
+def reassign_task(
+    *,
+    session: Session,
+    run_id: str,
+    old_task_id: str,
+    new_task_id: str,
+    stale_before: datetime | None,
+) -> Orphan | None:
+    """Give a lost run a new task id, if it is still in the state the sweeper saw (commits).
+
+    A stale running run goes back to queued (training resumes from its checkpoint); a stale
+    evaluating run stays evaluating and is sent to evaluation again.
+    """
+    run = session.get(Run, run_id, populate_existing=True)
+    if run is None or (run.task_id or "") != old_task_id:
+        session.rollback()
+        return None
+    now = utcnow()
+    cond = [Run.id == run_id, Run.status == run.status]
+    cond.append(Run.task_id.is_(None) if not old_task_id else Run.task_id == old_task_id)
+    if stale_before is not None:
+        cond.append(sa.or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < stale_before))
+    values: dict[str, Any] = {"task_id": new_task_id, "enqueued_at": now}
+    if run.status == RunStatus.running:
+        values["status"] = RunStatus.queued
+        phase = "train"
+    elif run.status == RunStatus.evaluating:
+        phase = "evaluate"
+    elif run.status == RunStatus.queued:
+        phase = "train"
+    else:
+        session.rollback()
+        return None
+    result = session.execute(
+        sa.update(Run).where(*cond).values(**values).execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return Orphan(run_id, new_task_id, phase) if result.rowcount == 1 else None

@@ -1,0 +1,63 @@
+"""What the API calls to start and stop work: send task ids through the broker, record them."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+
+from persistence.db import session_scope
+from persistence.runs import mark_enqueued
+from persistence.settings import Settings
+from worker.celery_app import EVAL_QUEUE, EVAL_TASK, TRAIN_QUEUE, TRAIN_TASK, get_celery
+
+logger = logging.getLogger(__name__)
+
+_PHASES = {"train": (TRAIN_TASK, TRAIN_QUEUE), "evaluate": (EVAL_TASK, EVAL_QUEUE)}
+
+
+def new_task_id() -> str:
+    return uuid.uuid4().hex
+
+
+def send(items: Sequence[tuple[str, str, str]], *, settings: Settings) -> int:
+    """Publish (run id, task id, phase) triples; returns how many reached the broker.
+
+    A broker outage is logged, not raised: the runs are already queued in the database and the
+    sweeper sends them again.
+    """
+    app = get_celery(settings)
+    sent = 0
+    try:
+        with app.producer_or_acquire() as producer:
+            for run_id, task_id, phase in items:
+                name, queue = _PHASES[phase]
+                app.send_task(name, args=[run_id], task_id=task_id, queue=queue, producer=producer)
+                sent += 1
+    except Exception as exc:  # any broker error leaves the DB in charge
+        logger.warning(
+            "broker unavailable, %d task(s) left to the sweeper: %s", len(items) - sent, exc
+        )
+    return sent
+
+
+def enqueue_runs(run_ids: Sequence[str], *, settings: Settings) -> None:
+    """Record a task id for each queued run (committed first), then send the train tasks."""
+    run_ids = list(run_ids)
+    if not run_ids:
+        return
+    task_ids = [new_task_id() for _ in run_ids]
+    with session_scope(settings.database_url_effective) as session:
+        mark_enqueued(session=session, run_ids=run_ids, task_ids=task_ids)
+    send([(r, t, "train") for r, t in zip(run_ids, task_ids, strict=True)], settings=settings)
+
+
+def revoke_tasks(task_ids: Sequence[str], *, settings: Settings) -> None:
+    """Tell workers to drop these queued tasks (never terminates a running one)."""
+    task_ids = [t for t in task_ids if t]
+    if not task_ids:
+        return
+    try:
+        get_celery(settings).control.revoke(task_ids)
+    except Exception as exc:  # the DB status already stops them on start
+        logger.warning("could not broadcast revoke of %d task(s): %s", len(task_ids), exc)

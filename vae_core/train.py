@@ -67,6 +67,10 @@ class TrainConfig:
     noise_amount: float = 0.2
     noise_fraction: float = 0.9
     eval_corrupt: bool = False  # denoising models: corrupt inputs when computing validation cost
+    # Batch-norm running-average momentum (1 - decay); None keeps the paper's 0.001. Short runs
+    # need a faster one: after 150 steps a 0.999 decay has moved the running statistics only 14%
+    # of the way from their initial values, so eval-mode validation costs mean little.
+    bn_momentum: float | None = None
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.patience < 0 or self.validation_cap < 1:
@@ -92,8 +96,12 @@ class TrainConfig:
 # 8 epochs, took about 3 minutes and reached a validation cost well below the mean-image baseline.
 PRESETS: dict[str, TrainConfig] = {
     "paper": TrainConfig(preset="paper"),
-    "quick": TrainConfig(preset="quick", train_fraction=0.1, max_epochs=8, validation_cap=5_000),
-    "smoke": TrainConfig(preset="smoke", train_fraction=0.01, max_epochs=2, validation_cap=2_000),
+    "quick": TrainConfig(
+        preset="quick", train_fraction=0.1, max_epochs=8, validation_cap=5_000, bn_momentum=0.1
+    ),
+    "smoke": TrainConfig(
+        preset="smoke", train_fraction=0.01, max_epochs=2, validation_cap=2_000, bn_momentum=0.1
+    ),
 }
 
 
@@ -329,6 +337,10 @@ def train(
     }
 
     model = build_model(model_config, torch.Generator().manual_seed(seeds["init"])).to(device)
+    if cfg.bn_momentum is not None:
+        for module in model.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.momentum = cfg.bn_momentum
     lr = cfg.learning_rate
     if model_config.dataset == "shapes" and beta < KL_BETA_MIN:
         lr = cfg.beta0_learning_rate

@@ -13,9 +13,9 @@ How an image is made (vectorised, no per-image loop)
    one inscribed in its (2·floor(r/2)+1)x(2r+1) pixel box (semi-axes + 1/2), as Pillow's
    ``ellipse`` draws it; the triangle (circumradius r, vertex up) takes the pixels whose centres
    it contains, so it stays left-right symmetric (Pillow's polygon fill is not).
-2. *Rotation.* The source raster is rotated by k·3° with bicubic interpolation (Keys, a = -0.5, the
-   kernel Pillow uses) and thresholded at 0.5, as the paper did on its 128x128 canvas. The pivot is
-   the top-left corner of the centre pixel, (cx - 1/2, cy - 1/2): Pillow's ``Image.rotate`` turns
+2. *Rotation.* The source raster is rotated by k·3° with bicubic interpolation (Keys kernel,
+   a = -0.5) and thresholded at 0.5, as the paper did on its 128x128 canvas. The pivot is the
+   top-left corner of the centre pixel, (cx - 1/2, cy - 1/2): Pillow's ``Image.rotate`` turns
    about the canvas centre (64.0, 64.0) in corner coordinates while the shape is centred on pixel
    64. At rotation 0 the interpolation is exact, so the square is exactly the (2r+1)² block.
    The pivot matters for the count: turning about the exact centre makes a square at 90° + θ
@@ -43,6 +43,7 @@ import json
 import logging
 import os
 import tempfile
+import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -306,7 +307,7 @@ def _load_cache(path: Path) -> DataSplits | None:
     try:
         with np.load(path) as f:
             arrays = {k: f[k] for k in f.files}
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         logger.warning("ignoring unreadable shapes cache %s: %s", path, err)
         return None
     names = ("train", "validation", "test")

@@ -159,8 +159,9 @@ def load_mnist(
     store = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / "mnist"
     dirs = ([Path(mnist_dir)] if mnist_dir is not None else []) + [store]
 
-    paths = {name: _find(name, dirs) for name in FILE_NAMES}
-    missing = [name for name, p in paths.items() if p is None]
+    found = {name: _find(name, dirs) for name in FILE_NAMES}
+    paths = {name: p for name, p in found.items() if p is not None}
+    missing = [name for name in FILE_NAMES if name not in paths]
     if missing and not allow_download:
         raise MnistError(_missing_message(missing, dirs[0], dirs))
     for name in missing:

@@ -46,6 +46,7 @@ import tempfile
 import zipfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -290,7 +291,7 @@ def _make_splits(
     info: dict,
 ) -> DataSplits:
     """Packed ImageSets carrying their factors, for the three position arrays."""
-    sets = [
+    train, validation, test = (
         ImageSet(
             data=packed[pos],
             image_shape=(IMAGE_SIZE, IMAGE_SIZE),
@@ -298,28 +299,29 @@ def _make_splits(
             factors=factors[pos],
         )
         for pos in positions
-    ]
-    return DataSplits("shapes", *sets, content_sha256=content_sha256, info=info)
+    )
+    return DataSplits("shapes", train, validation, test, content_sha256, info)
 
 
 def _load_cache(path: Path) -> DataSplits | None:
     """Splits from a cache file if it is readable and its content hash checks out."""
+    names = ("train", "validation", "test")
     try:
         with np.load(path) as f:
-            arrays = {k: f[k] for k in f.files}
+            sizes = [len(f[f"{n}_factors"]) for n in names]
+            packed = np.concatenate([f[f"{n}_data"] for n in names])
+            factors = np.concatenate([f[f"{n}_factors"] for n in names])
+            stored_sha = str(f["content_sha256"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         logger.warning("ignoring unreadable shapes cache %s: %s", path, err)
         return None
-    names = ("train", "validation", "test")
-    packed = np.concatenate([arrays[f"{n}_data"] for n in names])
-    factors = np.concatenate([arrays[f"{n}_factors"] for n in names])
     order = np.argsort(factors_to_index(factors))
     sha = _content_sha256(packed[order], factors[order])
-    if sha != str(arrays["content_sha256"]):
+    if sha != stored_sha or len(packed) != len(factors):
         logger.warning("ignoring shapes cache %s: content hash mismatch", path)
         return None
-    bounds = np.cumsum([0] + [len(arrays[f"{n}_data"]) for n in names])
-    positions = tuple(np.arange(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True))
+    a, b = sizes[0], sizes[0] + sizes[1]
+    positions = (np.arange(a), np.arange(a, b), np.arange(b, len(packed)))
     per_shape = np.bincount(factors[:, 0], minlength=FACTOR_SIZES[0])
     info = _info(per_shape, path, from_cache=True)
     return _make_splits(packed, factors, positions, sha, info)
@@ -359,7 +361,7 @@ def build_dataset(
     positions = _split(kept, seed)
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, np.ndarray] = {"content_sha256": np.array(sha)}
+    arrays: dict[str, Any] = {"content_sha256": np.array(sha)}
     for name, pos in zip(("train", "validation", "test"), positions, strict=True):
         arrays[f"{name}_data"] = packed[pos]
         arrays[f"{name}_factors"] = factors[pos]

@@ -1,0 +1,68 @@
+"""Request dependencies: settings, a database session per request, and API-key checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from persistence.keys import verify_api_key
+from persistence.models import ApiKey
+from persistence.settings import Settings
+
+bearer = HTTPBearer(
+    auto_error=False, description="An API key made with `betalab keys create`, as a bearer token."
+)
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, closed afterwards; routes commit explicitly."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def _authenticate(session: Session, credentials: HTTPAuthorizationCredentials | None) -> ApiKey:
+    key = None
+    if credentials is not None:
+        key = verify_api_key(session=session, token=credentials.credentials)
+    if key is None:
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="a valid API key is required (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    session.commit()  # keeps last_used_at
+    return key
+
+
+def require_key(session: SessionDep, credentials: Credentials) -> ApiKey:
+    """Write access: a valid, unrevoked API key."""
+    return _authenticate(session, credentials)
+
+
+def require_read(
+    settings: SettingsDep, session: SessionDep, credentials: Credentials
+) -> ApiKey | None:
+    """Read access: open when public read is on (loopback only by default), else a key."""
+    if settings.public_read_effective:
+        return None
+    return _authenticate(session, credentials)
+
+
+CurrentKey = Annotated[ApiKey, Depends(require_key)]
+ReadAccess = Annotated[ApiKey | None, Depends(require_read)]

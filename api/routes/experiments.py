@@ -1,0 +1,157 @@
+"""Experiments: create a grid, list, read progress, cancel, delete."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+
+from api.deps import CurrentKey, ReadAccess, SessionDep, SettingsDep
+from api.schemas import (
+    ExperimentCreate,
+    ExperimentCreated,
+    ExperimentDetail,
+    ExperimentLinks,
+    ExperimentPublic,
+    ExperimentsPublic,
+    RunCounts,
+    RunPublic,
+    RunsPublic,
+)
+from api.spec import normalise_spec
+from persistence import crud
+from persistence.models import Experiment, ExperimentStatus, RunStatus
+from persistence.runs import cancel_experiment as cancel_runs
+from worker.dispatch import enqueue_runs, revoke_tasks
+
+logger = logging.getLogger("betalab.api")
+
+router = APIRouter(prefix="/experiments", tags=["experiments"])
+
+ExperimentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="experiment id")]
+Skip = Annotated[int, Query(ge=0, le=10_000_000)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def links(experiment_id: str) -> ExperimentLinks:
+    return ExperimentLinks(
+        self=f"/experiments/{experiment_id}",
+        runs=f"/experiments/{experiment_id}/runs",
+        curve=f"/results/{experiment_id}/curve",
+        csv=f"/results/{experiment_id}.csv",
+    )
+
+
+def load_experiment(session: SessionDep, experiment_id: str) -> Experiment:
+    """The experiment, or 404."""
+    experiment = crud.get_experiment(session=session, experiment_id=experiment_id)
+    if experiment is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="experiment not found")
+    return experiment
+
+
+def detail(session: SessionDep, experiment: Experiment) -> ExperimentDetail:
+    progress = crud.experiment_progress(session=session, experiment=experiment)
+    return ExperimentDetail(
+        **ExperimentPublic.model_validate(experiment).model_dump(),
+        spec=experiment.spec,
+        counts=RunCounts(**progress.counts),
+        progress=progress.progress,
+        eta_seconds=progress.eta_seconds,
+        links=links(experiment.id),
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ExperimentCreated)
+def create_experiment(
+    body: ExperimentCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: CurrentKey,
+    response: Response,
+) -> ExperimentCreated:
+    """Create one queued run per grid cell in one transaction, then enqueue them."""
+    spec = normalise_spec(body, max_runs=settings.max_runs_per_experiment)
+    experiment, run_ids = crud.create_experiment(session=session, spec=spec)
+    session.commit()
+    try:
+        enqueue_runs(run_ids, settings=settings)
+    except Exception:  # the runs are queued in the DB; the sweeper sends them later
+        logger.exception("could not enqueue experiment %s; left to the sweeper", experiment.id)
+    response.headers["Location"] = f"/experiments/{experiment.id}"
+    return ExperimentCreated(id=experiment.id, run_count=len(run_ids), links=links(experiment.id))
+
+
+@router.get("", response_model=ExperimentsPublic)
+def list_experiments(
+    session: SessionDep,
+    access: ReadAccess,
+    status: ExperimentStatus | None = None,
+    skip: Skip = 0,
+    limit: Limit = 100,
+) -> ExperimentsPublic:
+    """Experiments, newest first."""
+    page, count = crud.list_experiments(session=session, status=status, skip=skip, limit=limit)
+    return ExperimentsPublic(data=[ExperimentPublic.model_validate(e) for e in page], count=count)
+
+
+@router.get("/{experiment_id}", response_model=ExperimentDetail)
+def get_experiment(
+    experiment_id: ExperimentId, session: SessionDep, access: ReadAccess
+) -> ExperimentDetail:
+    """Status, run counts by state, progress 0..1 and ETA in seconds."""
+    return detail(session, load_experiment(session, experiment_id))
+
+
+@router.post("/{experiment_id}/cancel", response_model=ExperimentDetail)
+def cancel_experiment(
+    experiment_id: ExperimentId, session: SessionDep, settings: SettingsDep, key: CurrentKey
+) -> ExperimentDetail:
+    """Cancel queued runs now and ask running ones to stop; finished experiments are unchanged."""
+    load_experiment(session, experiment_id)
+    task_ids = cancel_runs(session=session, experiment_id=experiment_id)
+    try:
+        revoke_tasks(task_ids, settings=settings)
+    except Exception:  # the DB status already keeps the tasks from starting
+        logger.exception("could not revoke tasks of experiment %s", experiment_id)
+    session.expire_all()
+    return detail(session, load_experiment(session, experiment_id))
+
+
+@router.delete("/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_experiment(
+    experiment_id: ExperimentId, session: SessionDep, settings: SettingsDep, key: CurrentKey
+) -> Response:
+    """Delete a finished or cancelled experiment with its runs, results and files (409 if busy)."""
+    try:
+        found = crud.delete_experiment(
+            session=session,
+            experiment_id=experiment_id,
+            artifact_root=settings.artifact_root_effective,
+        )
+    except crud.ExperimentBusyError as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"only finished or cancelled experiments can be deleted: {exc}",
+        ) from exc
+    if not found:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="experiment not found")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{experiment_id}/runs", response_model=RunsPublic)
+def list_experiment_runs(
+    experiment_id: ExperimentId,
+    session: SessionDep,
+    access: ReadAccess,
+    status: RunStatus | None = None,
+    skip: Skip = 0,
+    limit: Limit = 100,
+) -> RunsPublic:
+    """An experiment's runs in grid order."""
+    load_experiment(session, experiment_id)
+    page, count = crud.list_runs(
+        session=session, experiment_id=experiment_id, status=status, skip=skip, limit=limit
+    )
+    return RunsPublic(data=[RunPublic.model_validate(r) for r in page], count=count)

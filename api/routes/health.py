@@ -1,0 +1,52 @@
+"""Liveness and readiness probes (public: they reveal no data)."""
+
+from __future__ import annotations
+
+import redis
+from fastapi import APIRouter, Response, status
+from sqlalchemy import text
+
+from api.deps import SessionDep, SettingsDep
+from api.schemas import Health, Readiness
+from worker.celery_app import broker_url
+
+router = APIRouter(tags=["health"])
+
+BROKER_TIMEOUT_S = 1.0
+
+
+def broker_reachable(url: str) -> bool:
+    """PING the Redis broker with a short timeout."""
+    if url.startswith("redis+socket://"):
+        url = "unix://" + url[len("redis+socket://") :]
+    try:
+        client = redis.Redis.from_url(
+            url, socket_timeout=BROKER_TIMEOUT_S, socket_connect_timeout=BROKER_TIMEOUT_S
+        )
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+def readyz(session: SessionDep, settings: SettingsDep, response: Response) -> Readiness:
+    """The database and the broker are reachable (503 otherwise)."""
+    try:
+        session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:
+        database = "unreachable"
+    broker = "ok" if broker_reachable(broker_url(settings)) else "unreachable"
+    ready = database == "ok" and broker == "ok"
+    if not ready:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Readiness(status="ready" if ready else "unavailable", database=database, broker=broker)

@@ -1,0 +1,140 @@
+"""Results computed from the database on request: curves (JSON and PNG) and a CSV of every value."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+
+from api.deps import ReadAccess, SessionDep
+from api.plots import curve_png
+from api.routes.experiments import ExperimentId, load_experiment
+from api.schemas import CurvePublic, ModelType
+from persistence import crud
+from persistence.models import Experiment
+from vae_core.analysis.aggregate import curve
+from vae_core.metrics.registry import METRICS
+
+router = APIRouter(prefix="/results", tags=["results"])
+
+Metric = Annotated[str, Query(min_length=1, max_length=64, description="a result key")]
+LabelFraction = Annotated[float | None, Query(gt=0, le=1)]
+
+
+def result_keys(experiment: Experiment) -> list[str]:
+    """The result keys the experiment's metric groups yield."""
+    keys = experiment.spec.get("metric_keys")
+    if keys is None:
+        names = experiment.spec.get("metrics") or []
+        keys = [key for name in names if name in METRICS for key in METRICS[name].keys]
+    return list(keys)
+
+
+def _check_metric(experiment: Experiment, metric: str) -> None:
+    keys = result_keys(experiment)
+    if metric not in keys:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "metric"),
+                    "msg": f"unknown result key {metric!r} for this experiment; choose from {keys}",
+                    "type": "value_error",
+                }
+            ]
+        )
+
+
+def _curve(
+    request: Request,
+    session: SessionDep,
+    experiment_id: str,
+    metric: str,
+    model_type: str | None,
+    label_fraction: float | None,
+    kind: str,
+) -> bytes:
+    """The curve as JSON or PNG bytes, cached until the experiment's values of `metric` change."""
+    experiment = load_experiment(session, experiment_id)
+    _check_metric(experiment, metric)
+    stamp = crud.curve_stamp(session=session, experiment_id=experiment_id, key=metric)
+    cache = request.app.state.result_cache
+    cache_key = (kind, experiment_id, metric, model_type, label_fraction)
+    body = cache.get(cache_key, stamp)
+    if body is not None:
+        return body
+    rows = crud.curve_rows(
+        session=session,
+        experiment_id=experiment_id,
+        key=metric,
+        model_type=model_type,
+        label_fraction=label_fraction,
+    )
+    points, trend = curve(rows)
+    if kind == "png":
+        body = curve_png(points, metric=metric, title=f"{experiment.name}: {metric}")
+    else:
+        public = CurvePublic(experiment_id=experiment_id, metric=metric, points=points, trend=trend)
+        body = public.model_dump_json().encode()
+    cache.put(cache_key, stamp, body)
+    return body
+
+
+@router.get("/{experiment_id}/curve", response_model=CurvePublic)
+def get_curve(
+    experiment_id: ExperimentId,
+    metric: Metric,
+    request: Request,
+    session: SessionDep,
+    access: ReadAccess,
+    model_type: ModelType | None = None,
+    label_fraction: LabelFraction = None,
+) -> Response:
+    """Mean, std, bootstrap 95% CI and raw values per beta over completed runs, with trends."""
+    body = _curve(request, session, experiment_id, metric, model_type, label_fraction, "json")
+    return Response(content=body, media_type="application/json")
+
+
+@router.get(
+    "/{experiment_id}/curve.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "PNG image"}},
+)
+def get_curve_image(
+    experiment_id: ExperimentId,
+    metric: Metric,
+    request: Request,
+    session: SessionDep,
+    access: ReadAccess,
+    model_type: ModelType | None = None,
+    label_fraction: LabelFraction = None,
+) -> Response:
+    """The curve drawn one panel per model type, error bars one standard deviation."""
+    body = _curve(request, session, experiment_id, metric, model_type, label_fraction, "png")
+    return Response(content=body, media_type="image/png")
+
+
+@router.get(
+    "/{experiment_id}.csv",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "CSV, one row per run and metric"}
+    },
+)
+def get_results_csv(
+    experiment_id: ExperimentId, session: SessionDep, access: ReadAccess
+) -> Response:
+    """Every run and metric value; runs without values get one row with an empty metric."""
+    load_experiment(session, experiment_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(crud.CSV_COLUMNS)
+    for row in crud.csv_rows(session=session, experiment_id=experiment_id):
+        writer.writerow(["" if v is None else v for v in row])
+    return Response(
+        content=buffer.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{experiment_id}.csv"'},
+    )

@@ -1,0 +1,305 @@
+"""Request and response shapes, one family per resource (Create / Public / plural Public)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
+
+from persistence.models import ExperimentStatus, RunStatus
+from vae_core.metrics.registry import validate_metrics
+from vae_core.models import MODEL_TYPES
+from vae_core.train import PRESETS, TrainConfig
+
+MAX_BETAS = 10_000
+ModelType = Literal[MODEL_TYPES]  # type: ignore[valid-type]
+Dataset = Literal["shapes", "mnist"]
+Preset = Literal[tuple(sorted(PRESETS))]  # type: ignore[valid-type]
+Beta = Annotated[float, Field(ge=0, le=1000)]
+Seed = Annotated[int, Field(ge=0, le=10_000)]
+LabelFraction = Annotated[float, Field(gt=0, le=1)]
+
+
+class Strict(BaseModel):
+    """Base for request bodies: unknown fields, coercions, NaN and infinities are rejected."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class Public(BaseModel):
+    """Base for responses, built from ORM rows."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _unique(values: list[Any], what: str) -> list[Any]:
+    seen = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)
+    return values
+
+
+class BetaRange(Strict):
+    """Betas start, start + step, ... up to and including stop."""
+
+    start: Beta
+    stop: Beta
+    step: Annotated[float, Field(gt=0, le=1000)]
+
+    def values(self) -> list[float]:
+        """The betas of the range, rounded to 10 decimals so 0.1 steps do not drift."""
+        count = math.floor((self.stop - self.start) / self.step + 1e-9) + 1
+        return [float(b) for b in np.round(self.start + np.arange(count) * self.step, 10)]
+
+    @field_validator("stop")
+    @classmethod
+    def _not_empty(cls, stop: float, info: ValidationInfo) -> float:
+        start = info.data.get("start")
+        if start is not None and stop < start:
+            raise ValueError("stop must be >= start (the range would be empty)")
+        return stop
+
+    @field_validator("step")
+    @classmethod
+    def _not_too_many(cls, step: float, info: ValidationInfo) -> float:
+        start, stop = info.data.get("start"), info.data.get("stop")
+        if start is not None and stop is not None and (stop - start) / step >= MAX_BETAS:
+            raise ValueError(f"the range yields more than {MAX_BETAS} betas")
+        return step
+
+
+# Bounds on training overrides, so that nothing the API stores can overflow a column or a worker.
+_TRAINING_BOUNDS: dict[str, dict[str, Any]] = {
+    "learning_rate": {"gt": 0, "le": 10},
+    "beta0_learning_rate": {"gt": 0, "le": 10},
+    "batch_size": {"ge": 1, "le": 1_000_000},
+    "patience": {"ge": 0, "le": 10_000},
+    "max_epochs": {"ge": 1, "le": 100_000},
+    "train_fraction": {"gt": 0, "le": 1},
+    "validation_cap": {"ge": 1, "le": 100_000_000},
+    "device": {"max_length": 32},
+    "noise_amount": {"ge": 0, "le": 1},
+    "noise_fraction": {"ge": 0, "le": 1},
+}
+
+
+def _training_model() -> type[BaseModel]:
+    """TrainingSpec: the preset plus an optional override for every TrainConfig field."""
+    hints = typing.get_type_hints(TrainConfig)
+    fields: dict[str, Any] = {
+        "preset": (
+            Preset,
+            Field(default="paper", description="named defaults: " + ", ".join(sorted(PRESETS))),
+        ),
+    }
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == "preset":
+            continue
+        bounds = _TRAINING_BOUNDS.get(f.name, {})
+        fields[f.name] = (Annotated[hints[f.name], Field(**bounds)], None)
+    return create_model(
+        "TrainingSpec",
+        __base__=Strict,
+        __doc__="Training preset and overrides of its TrainConfig fields.",
+        **fields,
+    )
+
+
+TrainingSpec = _training_model()
+
+
+class ExperimentCreate(Strict):
+    """A grid of runs: model types x betas x seeds (x label fractions for MNIST)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    dataset: Dataset
+    model_types: Annotated[list[ModelType], Field(min_length=1, max_length=len(MODEL_TYPES))]
+    betas: Annotated[list[Beta], Field(min_length=1, max_length=MAX_BETAS)] | BetaRange = Field(
+        description="explicit betas, or an inclusive range {start, stop, step}"
+    )
+    seeds: (
+        Annotated[int, Field(ge=1, le=100)]
+        | Annotated[list[Seed], Field(min_length=1, max_length=100)]
+    ) = Field(description="a count n (seeds 0..n-1) or an explicit list of seeds")
+    label_fractions: Annotated[list[LabelFraction], Field(min_length=1, max_length=20)] | None = (
+        Field(default=None, description="MNIST only: fractions of labels for the probes; [1.0]")
+    )
+    metrics: Annotated[list[str], Field(min_length=1, max_length=20)] | None = Field(
+        default=None, description="metric groups; default per dataset"
+    )
+    training: TrainingSpec = Field(default_factory=TrainingSpec)  # type: ignore[valid-type]
+
+    @field_validator("model_types")
+    @classmethod
+    def _unique_models(cls, value: list[str]) -> list[str]:
+        return _unique(value, "model type")
+
+    @field_validator("betas")
+    @classmethod
+    def _unique_betas(cls, value: list[float] | BetaRange) -> list[float] | BetaRange:
+        return _unique(value, "beta") if isinstance(value, list) else value
+
+    @field_validator("seeds")
+    @classmethod
+    def _unique_seeds(cls, value: int | list[int]) -> int | list[int]:
+        return _unique(value, "seed") if isinstance(value, list) else value
+
+    @field_validator("label_fractions")
+    @classmethod
+    def _mnist_only(cls, value: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        if value is not None and info.data.get("dataset") == "shapes":
+            raise ValueError("label_fractions apply only to the mnist dataset")
+        return None if value is None else _unique(value, "label fraction")
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        dataset = info.data.get("dataset")
+        if value is None or dataset is None:
+            return value
+        return validate_metrics(dataset, value)
+
+
+class ExperimentLinks(BaseModel):
+    self: str
+    runs: str
+    curve: str
+    csv: str
+
+
+class ExperimentCreated(BaseModel):
+    """The new experiment's id, its number of runs and where to follow it."""
+
+    id: str
+    run_count: int
+    links: ExperimentLinks
+
+
+class ExperimentPublic(Public):
+    id: str
+    name: str
+    dataset: str
+    status: ExperimentStatus
+    run_count: int
+    cancel_requested: bool
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+class ExperimentsPublic(BaseModel):
+    data: list[ExperimentPublic]
+    count: int
+
+
+class RunCounts(BaseModel):
+    queued: int = 0
+    running: int = 0
+    evaluating: int = 0
+    completed: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+class ExperimentDetail(ExperimentPublic):
+    """An experiment with its specification, run counts, progress (0..1) and ETA in seconds."""
+
+    spec: dict[str, Any]
+    counts: RunCounts
+    progress: float
+    eta_seconds: float | None
+    links: ExperimentLinks
+
+
+class RunPublic(Public):
+    id: str
+    experiment_id: str
+    grid_index: int
+    model_type: str
+    beta: float
+    seed: int
+    label_fraction: float | None
+    status: RunStatus
+    attempts: int
+    epochs_done: int
+    best_epoch: int | None
+    current_loss: float | None
+    failure_reason: str | None
+    compute_seconds: float
+    enqueued_at: datetime | None
+    started_at: datetime | None
+    heartbeat_at: datetime | None
+    finished_at: datetime | None
+
+
+class RunsPublic(BaseModel):
+    data: list[RunPublic]
+    count: int
+
+
+class RunEpochPublic(Public):
+    epoch: int
+    train_loss: float
+    val_loss: float
+    recon: float
+    kl: float
+    val_recon: float
+    val_kl: float
+    images_per_s: float
+    seconds: float
+
+
+class RunDetail(RunPublic):
+    """A run with its configuration, epoch history, metric values and picture links."""
+
+    dataset: str
+    config: dict[str, Any]
+    epochs: list[RunEpochPublic]
+    metrics: dict[str, float | None]
+    images: dict[str, str]
+
+
+class CurvePoint(BaseModel):
+    model_type: str
+    label_fraction: float | None
+    beta: float
+    mean: float | None
+    std: float | None
+    n: int
+    ci_low: float | None
+    ci_high: float | None
+    values: list[float]
+    n_excluded: int = 0
+
+
+class CurveTrend(BaseModel):
+    model_type: str
+    label_fraction: float | None
+    spearman_rho: float | None
+    p_value: float | None
+
+
+class CurvePublic(BaseModel):
+    """Mean, spread and bootstrap CI of one metric per beta, with a Spearman trend per curve."""
+
+    experiment_id: str
+    metric: str
+    points: list[CurvePoint]
+    trend: list[CurveTrend]
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    database: str
+    broker: str

@@ -1,0 +1,58 @@
+"""API keys: random bearer tokens, stored only as their SHA-256 digest."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from persistence.models import ApiKey
+
+KEY_PREFIX = "bl_"
+# last_used_at is refreshed at most this often, so reads do not write on every request.
+_TOUCH_EVERY = timedelta(minutes=5)
+
+
+def hash_key(token: str) -> str:
+    """The hex SHA-256 under which a key is stored."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def create_api_key(*, session: Session, name: str) -> str:
+    """Store a new key named `name` and return the plain token (shown once, never stored)."""
+    token = KEY_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiKey(name=name, prefix=token[:8], key_hash=hash_key(token)))
+    session.flush()
+    return token
+
+
+def verify_api_key(*, session: Session, token: str) -> ApiKey | None:
+    """The live key matching `token`, or None; refreshes its last_used_at now and then."""
+    if not token.startswith(KEY_PREFIX) or len(token) > 200:
+        return None
+    digest = hash_key(token)
+    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).one_or_none()
+    if key is None or key.revoked or not hmac.compare_digest(key.key_hash, digest):
+        return None
+    now = datetime.now(UTC)
+    last = key.last_used_at
+    if last is not None and last.tzinfo is None:  # SQLite returns naive datetimes
+        last = last.replace(tzinfo=UTC)
+    if last is None or now - last > _TOUCH_EVERY:
+        key.last_used_at = now
+        session.flush()
+    return key
+
+
+def revoke_api_key(*, session: Session, key_id: int) -> bool:
+    """Mark a key revoked; False when no such key exists."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        return False
+    key.revoked = True
+    session.flush()
+    return True

@@ -493,73 +493,64 @@ def release_for_retry(
 
 
 @dataclass(frozen=True)
-class Orphan:
-    """A run whose delivery was lost: re-send `phase` under `task_id` (already recorded)."""
+class SweepCandidate:
+    """A run the sweeper may have to send again, as it was when read."""
 
     run_id: str
-    task_id: str
-    phase: str
+    status: RunStatus
+    task_id: str | None
+    stale: bool  # True: owned by a worker that stopped beating; False: waiting for a worker
 
 
-def stale_active_runs(*, session: Session, stale_before: datetime) -> list[tuple[str, str]]:
-    """(run id, task id) of running/evaluating runs whose heartbeat is older than `stale_before`."""
+def sweep_candidates(*, session: Session, stale_before: datetime) -> list[SweepCandidate]:
+    """Runs that may have lost their delivery.
+
+    Owned runs (running, or evaluating with a worker) whose heartbeat is older than
+    `stale_before`; and waiting runs (queued, or evaluating not yet claimed) sent, or created,
+    before `stale_before`. The sweeper checks the latter against the broker's queues.
+    """
+    beat_stale = sa.or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < stale_before)
+    owned = sa.or_(
+        Run.status == RunStatus.running,
+        sa.and_(Run.status == RunStatus.evaluating, Run.worker.is_not(None)),
+    )
+    waiting = sa.or_(
+        Run.status == RunStatus.queued,
+        sa.and_(Run.status == RunStatus.evaluating, Run.worker.is_(None)),
+    )
+    sent_before = sa.func.coalesce(Run.enqueued_at, Run.created_at) < stale_before
     rows = session.execute(
-        sa.select(Run.id, Run.task_id).where(
-            Run.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
-            sa.or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < stale_before),
+        sa.select(Run.id, Run.status, Run.task_id, owned).where(
+            sa.or_(sa.and_(owned, beat_stale), sa.and_(waiting, sent_before))
         )
     ).all()
     session.rollback()
-    return [(r, t or "") for r, t in rows]
-
-
-def queued_runs_enqueued_before(*, session: Session, before: datetime) -> list[tuple[str, str]]:
-    """(run id, task id) of queued runs sent before `before` or never sent."""
-    rows = session.execute(
-        sa.select(Run.id, Run.task_id).where(
-            Run.status == RunStatus.queued,
-            sa.or_(Run.enqueued_at.is_(None), Run.enqueued_at < before),
-        )
-    ).all()
-    session.rollback()
-    return [(r, t or "") for r, t in rows]
+    return [SweepCandidate(r, RunStatus(s), t, bool(o)) for r, s, t, o in rows]
 
 
 def reassign_task(
-    *,
-    session: Session,
-    run_id: str,
-    old_task_id: str,
-    new_task_id: str,
-    stale_before: datetime | None,
-) -> Orphan | None:
-    """Give a lost run a new task id, if it is still in the state the sweeper saw (commits).
+    *, session: Session, candidate: SweepCandidate, new_task_id: str, stale_before: datetime
+) -> str | None:
+    """Give a lost run a new task id if it is still as the sweeper saw it; returns the phase.
 
-    A stale running run goes back to queued (training resumes from its checkpoint); a stale
-    evaluating run stays evaluating and is sent to evaluation again.
+    A stale running run goes back to queued (training resumes from its checkpoint); an
+    evaluating run stays evaluating and is sent to evaluation again. Commits.
     """
-    run = session.get(Run, run_id, populate_existing=True)
-    if run is None or (run.task_id or "") != old_task_id:
-        session.rollback()
-        return None
-    now = utcnow()
-    cond = [Run.id == run_id, Run.status == run.status]
-    cond.append(Run.task_id.is_(None) if not old_task_id else Run.task_id == old_task_id)
-    if stale_before is not None:
-        cond.append(sa.or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < stale_before))
-    values: dict[str, Any] = {"task_id": new_task_id, "enqueued_at": now}
-    if run.status == RunStatus.running:
-        values["status"] = RunStatus.queued
-        phase = "train"
-    elif run.status == RunStatus.evaluating:
-        phase = "evaluate"
-    elif run.status == RunStatus.queued:
-        phase = "train"
+    cond = [Run.id == candidate.run_id, Run.status == candidate.status]
+    if candidate.task_id is None:
+        cond.append(Run.task_id.is_(None))
     else:
-        session.rollback()
-        return None
+        cond.append(Run.task_id == candidate.task_id)
+    if candidate.stale:
+        cond.append(sa.or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < stale_before))
+    values: dict[str, Any] = {"task_id": new_task_id, "enqueued_at": utcnow()}
+    if candidate.status == RunStatus.evaluating:
+        phase = "evaluate"
+    else:
+        phase = "train"
+        values["status"] = RunStatus.queued
     result = session.execute(
         sa.update(Run).where(*cond).values(**values).execution_options(synchronize_session=False)
     )
     session.commit()
-    return Orphan(run_id, new_task_id, phase) if result.rowcount == 1 else None
+    return phase if result.rowcount == 1 else None

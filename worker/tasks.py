@@ -1,0 +1,302 @@
+"""Thin Celery tasks: claim the run row, call vae_core, write the result, commit, send on.
+
+train -> evaluate -> done. Every delivery first claims its run in the database
+(`persistence.runs.claim_run`), so a redelivered finished run is a no-op, a redelivered
+half-trained run resumes from `latest.pt`, and past `max_attempts` the run fails with the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+import time
+import traceback
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_ready
+
+from persistence import runs
+from persistence.db import session_factory
+from persistence.models import Experiment, Run, RunStatus
+from persistence.settings import Settings, get_settings
+from persistence.storage import run_checkpoint_dir
+from vae_core.data import load_dataset
+from vae_core.data.images import DataSplits
+from vae_core.data.mnist import label_fraction_indices
+from vae_core.evaluate import evaluate_run
+from vae_core.metrics.registry import DEFAULT_METRICS
+from vae_core.models import model_config_for
+from vae_core.train import TrainConfig, get_train_config, load_checkpoint_model, train
+from worker import dispatch
+from worker.celery_app import EVAL_TASK, TRAIN_TASK
+from worker.progress import Heartbeat, RunCallback
+
+logger = logging.getLogger(__name__)
+
+SHAPES_DATA_SEED = 0  # one fixed split of the shapes dataset for every experiment
+
+
+# ---- inputs -----------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=2)
+def cached_dataset(
+    name: str, seed: int, cache_dir: Path | None, mnist_dir: Path | None
+) -> DataSplits:
+    """The dataset splits, loaded once per worker process."""
+    return load_dataset(name, seed=seed, cache_dir=cache_dir, mnist_dir=mnist_dir)
+
+
+def dataset_for(name: str, settings: Settings) -> DataSplits:
+    """The experiment's dataset with the worker's directories."""
+    seed = SHAPES_DATA_SEED if name == "shapes" else 0
+    return cached_dataset(name, seed, settings.cache_dir, settings.mnist_dir)
+
+
+def train_config_from_spec(training: dict[str, Any] | None) -> TrainConfig:
+    """The TrainConfig of an experiment spec: its preset with the non-null overrides."""
+    fields = dict(training or {})
+    preset = fields.pop("preset", None) or "paper"
+    overrides = {k: v for k, v in fields.items() if v is not None}
+    return get_train_config(preset, **overrides)
+
+
+def worker_device() -> str:
+    """CUDA when this process sees a GPU (the pool sets CUDA_VISIBLE_DEVICES), else CPU."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def train_indices_for(run: Run, data: DataSplits) -> np.ndarray | None:
+    """MNIST with a label fraction: the stratified labelled subset; otherwise every image."""
+    if run.label_fraction is None or data.train.labels is None:
+        return None
+    return label_fraction_indices(data.train.labels, run.label_fraction, run.seed)
+
+
+def _configure_threads(settings: Settings) -> None:
+    if settings.torch_threads > 0:
+        torch.set_num_threads(settings.torch_threads)
+
+
+def _worker_name(request: Any) -> str:
+    return f"{request.hostname or 'worker'}:{os.getpid()}"
+
+
+def _reason(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    return text if len(text) <= 2000 else text[:2000] + "..."
+
+
+# ---- training ---------------------------------------------------------------------------------
+
+
+def _claim(settings: Settings, run_id: str, task_id: str, worker: str, phase: str):
+    sessions = session_factory(settings.database_url_effective)
+    with sessions() as session:
+        claim = runs.claim_run(
+            session=session,
+            run_id=run_id,
+            task_id=task_id,
+            worker=worker,
+            phase=phase,
+            max_attempts=settings.max_attempts,
+            stale_after_s=settings.heartbeat_stale_s,
+        )
+        if claim.run is None:
+            logger.info("%s %s skipped: %s", phase, run_id, claim.skipped)
+            return None, None
+        experiment = session.get(Experiment, claim.run.experiment_id)
+        session.expunge_all()
+    return claim.run, experiment
+
+
+def _retry(settings: Settings, run_id: str, task_id: str, exc: BaseException) -> None:
+    """Hand the run to a new delivery after an error; the attempt cap bounds the retries."""
+    logger.error("run %s failed an attempt:\n%s", run_id, traceback.format_exc())
+    new_id = dispatch.new_task_id()
+    with session_factory(settings.database_url_effective)() as session:
+        phase = runs.release_for_retry(
+            session=session, run_id=run_id, task_id=task_id, new_task_id=new_id, reason=_reason(exc)
+        )
+    if phase is not None:
+        dispatch.send([(run_id, new_id, phase)], settings=settings)
+
+
+def _end(
+    settings: Settings, run_id: str, task_id: str, status: RunStatus, reason: str, spent: float
+) -> None:
+    with session_factory(settings.database_url_effective)() as session:
+        runs.end_run(
+            session=session,
+            run_id=run_id,
+            task_id=task_id,
+            status=status,
+            reason=reason,
+            compute_seconds=spent,
+        )
+
+
+def train_one(run_id: str, *, task_id: str, worker: str, settings: Settings) -> None:
+    """Train one run (resuming from its checkpoint), then hand it to evaluation."""
+    run, experiment = _claim(settings, run_id, task_id, worker, "train")
+    if run is None:
+        return
+    url = settings.database_url_effective
+    callback = RunCallback(database_url=url, run_id=run_id, task_id=task_id)
+    spent = 0.0
+    try:
+        with Heartbeat(
+            database_url=url,
+            run_id=run_id,
+            task_id=task_id,
+            interval_s=settings.heartbeat_interval_s,
+        ):
+            t0 = time.perf_counter()
+            data = dataset_for(experiment.dataset, settings)
+            config = replace(
+                train_config_from_spec(experiment.spec.get("training")), device=worker_device()
+            )
+            result = train(
+                model_config=model_config_for(experiment.dataset, run.model_type),
+                train_config=config,
+                beta=run.beta,
+                seed=run.seed,
+                data=data,
+                checkpoint_dir=run_checkpoint_dir(
+                    settings.artifact_root_effective, run.experiment_id, run_id
+                ),
+                callback=callback,
+                train_indices=train_indices_for(run, data),
+            )
+            spent = time.perf_counter() - t0 - callback.db_seconds
+    except SoftTimeLimitExceeded:
+        reason = f"time limit of {settings.task_soft_time_limit_s} s exceeded"
+        _end(settings, run_id, task_id, RunStatus.failed, reason, spent)
+        return
+    except Exception as exc:
+        _retry(settings, run_id, task_id, exc)
+        return
+
+    if callback.lost:
+        logger.info("run %s is owned by another delivery now; dropping this one", run_id)
+        return
+    if result.status == "failed":
+        _end(settings, run_id, task_id, RunStatus.failed, result.reason or "failed", spent)
+        return
+    if result.status == "cancelled":
+        _end(settings, run_id, task_id, RunStatus.cancelled, "cancelled by request", spent)
+        return
+    eval_id = dispatch.new_task_id()
+    history = [vars(h) for h in result.history]
+    with session_factory(url)() as session:
+        handed_over = runs.finish_training(
+            session=session,
+            run_id=run_id,
+            task_id=task_id,
+            eval_task_id=eval_id,
+            best_epoch=result.best_epoch,
+            history=history,
+            compute_seconds=spent,
+        )
+    if handed_over:
+        dispatch.send([(run_id, eval_id, "evaluate")], settings=settings)
+
+
+# ---- evaluation -------------------------------------------------------------------------------
+
+
+def evaluate_one(run_id: str, *, task_id: str, worker: str, settings: Settings) -> None:
+    """Score the run's best checkpoint with the experiment's metrics and store the pictures."""
+    run, experiment = _claim(settings, run_id, task_id, worker, "evaluate")
+    if run is None:
+        return
+    url = settings.database_url_effective
+    spec = experiment.spec
+    try:
+        with Heartbeat(
+            database_url=url,
+            run_id=run_id,
+            task_id=task_id,
+            interval_s=settings.heartbeat_interval_s,
+        ):
+            t0 = time.perf_counter()
+            data = dataset_for(experiment.dataset, settings)
+            device = worker_device()
+            checkpoint = (
+                run_checkpoint_dir(settings.artifact_root_effective, run.experiment_id, run_id)
+                / "best.pt"
+            )
+            preset = train_config_from_spec(spec.get("training")).preset
+            result = evaluate_run(
+                model=load_checkpoint_model(checkpoint, device=device),
+                data=data,
+                metrics=list(spec.get("metrics") or DEFAULT_METRICS[experiment.dataset]),
+                seed=run.seed,
+                train_indices=train_indices_for(run, data),
+                device=device,
+                fast=preset == "smoke",
+                beta=run.beta,
+            )
+            spent = time.perf_counter() - t0
+    except SoftTimeLimitExceeded:
+        reason = f"time limit of {settings.task_soft_time_limit_s} s exceeded in evaluation"
+        _end(settings, run_id, task_id, RunStatus.failed, reason, 0.0)
+        return
+    except Exception as exc:
+        _retry(settings, run_id, task_id, exc)
+        return
+    with session_factory(url)() as session:
+        runs.complete_run(
+            session=session,
+            run_id=run_id,
+            task_id=task_id,
+            values=result.values,
+            images=result.images,
+            compute_seconds=spent,
+        )
+
+
+# ---- Celery entry points ----------------------------------------------------------------------
+
+
+@shared_task(name=TRAIN_TASK, bind=True)
+def train_task(self: Any, run_ids: str | list[str]) -> None:
+    """Train one run id (or a bundle of run ids, one after another)."""
+    settings = get_settings()
+    _configure_threads(settings)
+    for run_id in [run_ids] if isinstance(run_ids, str) else list(run_ids):
+        train_one(
+            run_id, task_id=self.request.id, worker=_worker_name(self.request), settings=settings
+        )
+
+
+@shared_task(name=EVAL_TASK, bind=True)
+def evaluate_task(self: Any, run_id: str) -> None:
+    """Evaluate one trained run."""
+    settings = get_settings()
+    _configure_threads(settings)
+    evaluate_one(
+        run_id, task_id=self.request.id, worker=_worker_name(self.request), settings=settings
+    )
+
+
+@worker_ready.connect
+def _sweep_on_start(**_: Any) -> None:
+    """A starting worker re-sends runs lost while no worker was up (in the background)."""
+    from worker.sweeper import sweep
+
+    def _run() -> None:
+        try:
+            sweep(get_settings())
+        except Exception as exc:  # the periodic sweeper will try again
+            logger.warning("sweep at worker start failed: %s", exc)
+
+    threading.Thread(target=_run, name="sweep-on-start", daemon=True).start()

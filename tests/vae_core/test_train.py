@@ -1,0 +1,196 @@
+"""The training loop: presets, batching, resuming bit-identically, checkpoints, failure modes."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tests.utils.train_data import rectangle_splits
+from vae_core.checkpoint import load_checkpoint, load_checkpoint_model
+from vae_core.data.images import DataSplits
+from vae_core.models import model_config_for
+from vae_core.train import (
+    PRESETS,
+    EpochStats,
+    TrainConfig,
+    _batches,
+    _Progress,
+    _train_pool,
+    get_train_config,
+    train,
+)
+
+MNIST_LIKE = rectangle_splits("mnist", (600, 200, 100))
+FAST = {"train_fraction": 1.0, "batch_size": 100, "max_epochs": 3}
+
+
+class StopAfter:
+    """Asks to stop once `epochs` epochs have ended; records every epoch's stats."""
+
+    def __init__(self, epochs: int | None = None) -> None:
+        self.epochs = epochs
+        self.seen: list[EpochStats] = []
+
+    def on_epoch(self, stats: EpochStats) -> None:
+        self.seen.append(stats)
+
+    def should_stop(self) -> bool:
+        return self.epochs is not None and len(self.seen) >= self.epochs
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashAfter(StopAfter):
+    """Raises from `on_epoch` (after the checkpoints are written) at epoch `epochs`."""
+
+    def on_epoch(self, stats: EpochStats) -> None:
+        super().on_epoch(stats)
+        if len(self.seen) == self.epochs:
+            raise Crash
+
+
+def run(tmp: Path, data: DataSplits = MNIST_LIKE, model_type: str = "fc-denoising", **kw):
+    overrides = {**FAST, **kw.pop("overrides", {})}
+    return train(
+        model_config=model_config_for(data.name, model_type),
+        train_config=get_train_config("smoke", **overrides),
+        beta=kw.pop("beta", 1.0),
+        seed=kw.pop("seed", 7),
+        data=data,
+        checkpoint_dir=tmp,
+        **kw,
+    )
+
+
+def states_equal(a: Path, b: Path) -> bool:
+    sa, sb = load_checkpoint(a)["model_state"], load_checkpoint(b)["model_state"]
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_paper_preset_is_the_protocol() -> None:
+    paper = PRESETS["paper"]
+    assert (paper.learning_rate, paper.beta0_learning_rate, paper.batch_size) == (1e-3, 3e-5, 1000)
+    assert (paper.patience, paper.max_epochs, paper.train_fraction) == (5, None, 1.0)
+    assert (paper.validation_cap, paper.noise_amount, paper.noise_fraction) == (40_000, 0.2, 0.9)
+    assert paper.bn_momentum is None and not paper.eval_corrupt
+    assert set(PRESETS) == {"paper", "quick", "smoke"}
+
+
+def test_overrides_are_validated_by_name() -> None:
+    cfg = get_train_config("smoke", batch_size=50)
+    assert cfg.batch_size == 50 and cfg.preset == "smoke"
+    with pytest.raises(ValueError, match="batch_sise"):
+        get_train_config("smoke", batch_sise=50)
+    with pytest.raises(ValueError):
+        get_train_config("fast")
+    with pytest.raises(ValueError):
+        get_train_config("paper", train_fraction=0.0)
+
+
+def test_train_config_round_trips_through_a_dict() -> None:
+    cfg = get_train_config("quick", device="cuda:1", bf16=True)
+    assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_short_last_batch_joins_the_previous_one() -> None:
+    assert [len(b) for b in _batches(np.arange(2500), 1000)] == [1000, 1500]
+    assert [len(b) for b in _batches(np.arange(3000), 1000)] == [1000, 1000, 1000]
+    assert [len(b) for b in _batches(np.arange(999), 1000)] == [999]
+    assert np.array_equal(np.concatenate(_batches(np.arange(2500), 1000)), np.arange(2500))
+
+
+def test_training_pool_restricts_to_indices_then_takes_a_seeded_fraction() -> None:
+    allowed = np.arange(0, 1000, 2)
+    cfg = get_train_config("paper", train_fraction=0.1)
+    pool = _train_pool(1000, cfg, allowed, seed=3)
+    assert len(pool) == 50 and np.isin(pool, allowed).all()
+    assert np.array_equal(pool, _train_pool(1000, cfg, allowed, seed=3))
+    assert not np.array_equal(pool, _train_pool(1000, cfg, allowed, seed=4))
+    assert np.array_equal(_train_pool(10, PRESETS["paper"], None, seed=0), np.arange(10))
+
+
+def test_stops_after_more_than_patience_epochs_without_improvement() -> None:
+    cfg = get_train_config("paper", patience=2)
+    assert not _Progress(epoch=9, since_best=2).finished(cfg)
+    assert _Progress(epoch=9, since_best=3).finished(cfg)
+    assert _Progress(epoch=2).finished(dataclasses.replace(cfg, max_epochs=2))
+
+
+def test_completed_run_writes_best_and_latest_and_reports_history(tmp_path: Path) -> None:
+    cb = StopAfter()
+    result = run(tmp_path, callback=cb)
+    assert result.status == "completed" and result.reason is None
+    assert result.epochs_run == 3 and len(result.history) == 3 and cb.seen == result.history
+    assert result.best_val_loss == min(h.val_loss for h in result.history)
+    assert result.history[result.best_epoch - 1].val_loss == result.best_val_loss
+    assert all(h.images_per_s > 0 and np.isfinite(h.train_loss) for h in result.history)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.pt", "latest.pt"]  # no temp files
+    latest = load_checkpoint(tmp_path / "latest.pt")
+    assert {"optimizer_state", "rng", "progress", "model_config", "train_config"} <= set(latest)
+    assert {"numpy_shuffle", "torch_global", "noise", "reparam"} <= set(latest["rng"])
+    assert latest["beta"] == 1.0 and latest["seed"] == 7
+
+
+def test_a_checkpoint_alone_rebuilds_the_model(tmp_path: Path) -> None:
+    result = run(tmp_path, model_type="conv", overrides={"max_epochs": 1})
+    model = load_checkpoint_model(result.best_checkpoint)
+    assert model.config == model_config_for("mnist", "conv") and not model.training
+    state = load_checkpoint(result.best_checkpoint)["model_state"]
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in state.items())
+    x = torch.from_numpy(MNIST_LIKE.test.floats(np.arange(4)))
+    with torch.no_grad():
+        assert model.encode(x)[0].shape == (4, 16)
+
+
+@pytest.mark.parametrize("interrupt", ["should_stop", "exception"])
+def test_interrupted_and_resumed_run_ends_bit_identical(tmp_path: Path, interrupt: str) -> None:
+    straight = run(tmp_path / "straight")
+    if interrupt == "should_stop":
+        first = run(tmp_path / "resumed", callback=StopAfter(epochs=1))
+        assert first.status == "cancelled" and first.epochs_run == 1
+    else:
+        with pytest.raises(Crash):
+            run(tmp_path / "resumed", callback=CrashAfter(epochs=2))
+    resumed = run(tmp_path / "resumed")
+    assert resumed.status == "completed" and resumed.epochs_run == 3
+    assert states_equal(tmp_path / "straight/latest.pt", tmp_path / "resumed/latest.pt")
+    assert states_equal(tmp_path / "straight/best.pt", tmp_path / "resumed/best.pt")
+    assert [h.val_loss for h in resumed.history] == [h.val_loss for h in straight.history]
+    assert resumed.best_epoch == straight.best_epoch
+
+
+def test_resuming_a_finished_run_returns_its_result(tmp_path: Path) -> None:
+    done = run(tmp_path)
+    again = run(tmp_path, callback=StopAfter(epochs=0))  # would cancel if any step ran
+    assert again.status == "completed" and again.history == done.history
+
+
+def test_resume_refuses_a_checkpoint_of_another_run(tmp_path: Path) -> None:
+    run(tmp_path, overrides={"max_epochs": 1})
+    with pytest.raises(ValueError, match="beta"):
+        run(tmp_path, beta=2.0, overrides={"max_epochs": 1})
+
+
+def test_seed_controls_the_result(tmp_path: Path) -> None:
+    a = run(tmp_path / "a", overrides={"max_epochs": 1})
+    b = run(tmp_path / "b", overrides={"max_epochs": 1})
+    c = run(tmp_path / "c", seed=8, overrides={"max_epochs": 1})
+    assert a.history[0].val_loss == b.history[0].val_loss != c.history[0].val_loss
+
+
+def test_non_finite_loss_fails_the_run_with_a_reason(tmp_path: Path) -> None:
+    result = run(tmp_path, overrides={"learning_rate": float("inf")})
+    assert result.status == "failed"
+    assert result.reason == "non-finite training loss at epoch 1 step 1"
+
+
+def test_should_stop_before_any_step_cancels(tmp_path: Path) -> None:
+    result = run(tmp_path, callback=StopAfter(epochs=0))
+    assert result.status == "cancelled" and result.epochs_run == 0
+    assert not (tmp_path / "latest.pt").exists()

@@ -1,0 +1,75 @@
+"""API fixtures: an app on a fresh migrated database, a private Redis db index, an API key."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from persistence.db import session_scope
+from persistence.keys import create_api_key
+from persistence.settings import Settings
+
+_LOCK_KEY = "betalab:test-lock"
+
+
+@pytest.fixture
+def broker_url(redis_base_url: str) -> Iterator[str]:
+    """A Redis database index no one else is using, flushed afterwards."""
+    if not redis_base_url.startswith("redis://"):
+        yield redis_base_url
+        return
+    token = uuid.uuid4().hex
+    for index in range(15, 0, -1):
+        client = redis.Redis.from_url(f"{redis_base_url}/{index}")
+        if client.dbsize() == 0 and client.set(_LOCK_KEY, token, nx=True, ex=600):
+            try:
+                yield f"{redis_base_url}/{index}"
+            finally:
+                client.flushdb()
+                client.close()
+            return
+        client.close()
+    pytest.skip("no free Redis database index")
+
+
+def make_settings(database_url: str, broker_url: str, tmp_path: Path, **extra) -> Settings:
+    return Settings(
+        database_url=database_url,
+        broker_url=broker_url,
+        data_dir=tmp_path / "data",
+        artifact_root=tmp_path / "artifacts",
+        **extra,
+    )
+
+
+@pytest.fixture
+def settings(postgres_url: str, broker_url: str, tmp_path: Path) -> Settings:
+    """Service settings on a fresh PostgreSQL database (the production backend)."""
+    return make_settings(postgres_url, broker_url, tmp_path)
+
+
+@pytest.fixture
+def api_key(settings: Settings) -> str:
+    with session_scope(settings.database_url_effective) as session:
+        return create_api_key(session=session, name="tests")
+
+
+@pytest.fixture
+def client(settings: Settings, api_key: str) -> Iterator[TestClient]:
+    """A client that sends a valid key on every request."""
+    with TestClient(create_app(settings)) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {api_key}"
+        yield test_client
+
+
+@pytest.fixture
+def anonymous(settings: Settings) -> Iterator[TestClient]:
+    """A client without credentials."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

@@ -1,0 +1,76 @@
+"""FastAPI app factory: routers, error handlers, settings and the session factory on app.state."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.cache import ResultCache
+from api.routes import dashboard, experiments, health, results, runs
+from persistence.db import session_factory
+from persistence.settings import Settings, get_settings
+
+logger = logging.getLogger("betalab.api")
+
+_BODY_PARSE_ERROR = "There was an error parsing the body"
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids `<tag>-<function name>`, so the generated SDK reads well."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def _validation_response(errors: list[dict]) -> JSONResponse:
+    detail = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        for e in errors
+    ]
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return _validation_response(list(exc.errors()))
+
+
+async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:
+        # FastAPI answers 400 for bodies json cannot even decode (bad UTF-8, deep nesting).
+        return _validation_response(
+            [{"loc": ["body"], "msg": "the body is not valid JSON", "type": "json_invalid"}]
+        )
+    return JSONResponse(
+        status_code=exc.status_code,
+        content={"detail": exc.detail},
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(status_code=500, content={"detail": "internal server error"})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The betalab service; `settings` defaults to the process-wide BETALAB_* settings."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="betalab",
+        version="0.1.0",
+        summary="Train beta-VAE grids, score them, and serve the curves.",
+        generate_unique_id_function=operation_id,
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory(settings.database_url_effective)
+    app.state.result_cache = ResultCache(maxsize=256)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected_error)
+    for module in (experiments, runs, results, health, dashboard):
+        app.include_router(module.router)
+    return app

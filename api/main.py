@@ -21,8 +21,8 @@ _BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
 def operation_id(route: APIRoute) -> str:
-    """Stable operation ids `<tag>-<function name>`, so the generated SDK reads well."""
-    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+    """Stable operation ids: the route's function name (the SDK groups operations by tag)."""
+    return route.name
 
 
 def _validation_response(errors: list[dict]) -> JSONResponse:

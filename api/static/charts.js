@@ -89,7 +89,7 @@
     var axes = el("g", { "class": "axis" }, svg);
     var xt = opts.logX ? logTicks(opts.xDomain[0], opts.xDomain[1])
       : niceTicks(opts.xDomain[0], opts.xDomain[1], 8);
-    if (opts.xTicks) xt = opts.xTicks;
+    if (opts.integerX) xt = xt.filter(function (t) { return Math.abs(t - Math.round(t)) < 1e-9; });
     xt.forEach(function (t) {
       var px = x(t);
       el("line", { x1: px, x2: px, y1: m.top, y2: H - m.bottom }, grid);
@@ -220,6 +220,7 @@
     if (xd[0] === xd[1]) xd = [xd[0] - 1, xd[1] + 1];
     var f = frame({
       xDomain: xd, yDomain: extent(ys), className: "line-chart", xLabel: opts.xLabel || "epoch",
+      integerX: opts.integerX !== false,
       yLabel: opts.yLabel || "", title: opts.title, width: opts.width || 420, height: opts.height || 260
     });
     series.forEach(function (s, i) {

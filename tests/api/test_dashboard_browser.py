@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,7 +40,7 @@ FAILED_CELL = ("conv", 4.0, 2)
 BIG_BETAS = [i * 0.25 for i in range(65)]  # 4 model types x 65 betas x 5 seeds = 1,300 runs
 BIG_MODEL_TYPES = ["fc", "fc-denoising", "conv", "conv-denoising"]
 BIG_SEEDS = list(range(5))
-BROKER_DB = 13
+REDIS_LOCK_KEY = "betalab:test-lock"  # the claim protocol of tests/api/conftest.py broker_url
 
 
 def free_port() -> int:
@@ -85,19 +86,36 @@ def api_key(database: str) -> str:
 
 
 @pytest.fixture(scope="module")
+def module_broker_url(redis_base_url: str) -> Iterator[str]:
+    """A Redis database index no other test is using (claimed with a lock key), flushed after."""
+    if not redis_base_url.startswith("redis://"):
+        yield redis_base_url
+        return
+    token = uuid.uuid4().hex
+    for index in range(1, 16):
+        client = redis.Redis.from_url(f"{redis_base_url}/{index}")
+        if client.dbsize() == 0 and client.set(REDIS_LOCK_KEY, token, nx=True, ex=1800):
+            try:
+                yield f"{redis_base_url}/{index}"
+            finally:
+                client.flushdb()
+                client.close()
+            return
+        client.close()
+    raise RuntimeError("no free Redis database index for the dashboard server")
+
+
+@pytest.fixture(scope="module")
 def server(
-    database: str, redis_base_url: str, tmp_path_factory: pytest.TempPathFactory
+    database: str, module_broker_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """`uvicorn api.main:create_app` on a free loopback port (public read, keyed writes)."""
     port = free_port()
     data_dir = tmp_path_factory.mktemp("server")
-    broker = redis_base_url
-    if broker.startswith("redis://"):
-        broker = f"{broker.rstrip('/')}/{BROKER_DB}"
     env = {
         **os.environ,
         "BETALAB_DATABASE_URL": database,
-        "BETALAB_BROKER_URL": broker,
+        "BETALAB_BROKER_URL": module_broker_url,
         "BETALAB_DATA_DIR": str(data_dir),
         "BETALAB_HOST": "127.0.0.1",
         "BETALAB_PORT": str(port),
@@ -136,10 +154,6 @@ def server(
             proc.kill()
             proc.wait()
         log.close()
-        if broker.startswith("redis://"):  # drop the train tasks no worker will ever take
-            client = redis.Redis.from_url(broker)
-            client.delete("train", "eval")
-            client.close()
 
 
 @pytest.fixture(scope="module")
@@ -316,11 +330,23 @@ def test_form_asks_for_a_key_shows_field_errors_and_creates_the_experiment(
     assert page.evaluate("localStorage.getItem('betalab.apiKey')") == api_key
     page.screenshot(path=out_dir / "created.png", full_page=True)
 
-    # Nothing trains in this test: cancel it from the page (the stored key is used).
+    experiment_url = page.url
+
+    # A queued experiment keeps the list refreshing.
+    page.goto("/")
+    expect(page.locator("#live-indicator")).to_have_text("· refreshing every 2 s")
+
+    # Nothing trains in this test: cancel it from its page (the stored key is used).
+    page.goto(experiment_url)
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#cancel-btn")
     expect(page.locator("#experiment-status .status")).to_have_text("cancelled")
     expect(page.locator("#cancel-btn")).to_have_count(0)
+
+    # With nothing queued or running the list stops polling.
+    page.goto("/")
+    expect(page.locator("tr.experiment-row").first.locator("td").nth(2)).to_have_text("cancelled")
+    expect(page.locator("#live-indicator")).to_have_text("")
 
 
 def test_large_experiment_loads_all_runs_but_renders_only_visible_rows(

@@ -73,3 +73,19 @@ def anonymous(settings: Settings) -> Iterator[TestClient]:
     """A client without credentials."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def module_client(postgres_admin_url: str, tmp_path_factory) -> Iterator[TestClient]:
+    """One keyed client on one PostgreSQL database for a module of tests that never write."""
+    from persistence.migrate import upgrade
+    from tests.utils.servers import fresh_postgres_database
+
+    with fresh_postgres_database(postgres_admin_url) as url:
+        upgrade(url)
+        settings = make_settings(url, "redis://127.0.0.1:1/0", tmp_path_factory.mktemp("api"))
+        with session_scope(url) as session:
+            token = create_api_key(session=session, name="tests")
+        with TestClient(create_app(settings)) as test_client:
+            test_client.headers["Authorization"] = f"Bearer {token}"
+            yield test_client

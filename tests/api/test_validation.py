@@ -1,0 +1,184 @@
+"""Every bad experiment body is a 422 naming the field; no input reaches a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+BODY = {
+    "name": "v",
+    "dataset": "shapes",
+    "model_types": ["fc"],
+    "betas": [0.0, 1.0],
+    "seeds": 2,
+    "training": {"preset": "smoke"},
+}
+
+
+def rejected(client, body, loc):
+    response = client.post("/experiments", json=body)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert any(tuple(e["loc"][: len(loc)]) == loc for e in detail), detail
+    assert all(e["msg"] and e["type"] for e in detail)
+    return detail
+
+
+@pytest.mark.parametrize(
+    ("changes", "loc"),
+    [
+        ({"extra": 1}, ("body", "extra")),
+        ({"dataset": "cifar"}, ("body", "dataset")),
+        ({"model_types": ["mlp"]}, ("body", "model_types", 0)),
+        ({"model_types": []}, ("body", "model_types")),
+        ({"model_types": ["fc", "fc"]}, ("body", "model_types")),
+        ({"betas": [-1.0]}, ("body", "betas")),
+        ({"betas": [1001]}, ("body", "betas")),
+        ({"betas": []}, ("body", "betas")),
+        ({"betas": [1.0, 1.0]}, ("body", "betas")),
+        ({"betas": {"start": 2, "stop": 1, "step": 0.5}}, ("body", "betas")),
+        ({"betas": {"start": 0, "stop": 1, "step": 0}}, ("body", "betas")),
+        ({"betas": {"start": 0, "stop": 1000, "step": 1e-6}}, ("body", "betas")),
+        ({"betas": {"start": 0, "stop": 1}}, ("body", "betas")),
+        ({"seeds": 0}, ("body", "seeds")),
+        ({"seeds": 101}, ("body", "seeds")),
+        ({"seeds": [1, 1]}, ("body", "seeds")),
+        ({"seeds": [10_001]}, ("body", "seeds")),
+        ({"seeds": list(range(101))}, ("body", "seeds")),
+        ({"seeds": "3"}, ("body", "seeds")),
+        ({"label_fractions": [0.5]}, ("body", "label_fractions")),
+        ({"dataset": "mnist", "label_fractions": [0.0]}, ("body", "label_fractions")),
+        ({"dataset": "mnist", "label_fractions": [1.5]}, ("body", "label_fractions")),
+        ({"metrics": ["nope"]}, ("body", "metrics")),
+        ({"metrics": ["svm_accuracy"]}, ("body", "metrics")),
+        ({"training": {"preset": "huge"}}, ("body", "training", "preset")),
+        ({"training": {"epochs": 3}}, ("body", "training", "epochs")),
+        ({"training": {"max_epochs": 0}}, ("body", "training", "max_epochs")),
+        ({"training": {"learning_rate": -1}}, ("body", "training", "learning_rate")),
+        ({"training": {"device": "tpu"}}, ("body", "training", "device")),
+        ({"training": {"batch_size": 10**30}}, ("body", "training", "batch_size")),
+        ({"training": {"bf16": "yes"}}, ("body", "training", "bf16")),
+        ({"name": ""}, ("body", "name")),
+        ({"name": "x" * 201}, ("body", "name")),
+    ],
+)
+def test_bad_field_is_rejected_with_its_location(module_client, changes, loc):
+    rejected(module_client, {**BODY, **changes}, loc)
+
+
+def test_missing_required_fields_are_named(module_client):
+    detail = rejected(module_client, {}, ("body",))
+    named = {tuple(e["loc"]) for e in detail}
+    assert {("body", "name"), ("body", "dataset"), ("body", "betas")} <= named
+
+
+def test_too_many_runs_names_the_grid_and_the_count(module_client):
+    body = {
+        **BODY,
+        "model_types": ["fc", "conv"],
+        "betas": {"start": 0, "stop": 100, "step": 0.1},
+        "seeds": 5,
+    }
+    detail = rejected(module_client, body, ("body",))
+    assert "10010 runs" in detail[0]["msg"] and "betas 1001" in detail[0]["msg"]
+    assert "at most 5000" in detail[0]["msg"]
+
+
+def test_label_fractions_are_rejected_for_shapes_with_the_reason(module_client):
+    detail = rejected(
+        module_client, {**BODY, "label_fractions": [0.5]}, ("body", "label_fractions")
+    )
+    assert "mnist" in detail[0]["msg"]
+
+
+RAW_BODIES = [
+    b"",
+    b"not json",
+    b"{",
+    b"[]",
+    b"null",
+    b"42",
+    b'"text"',
+    b"\xff\xfe\x00garbage",
+    b"[" * 50_000 + b"]" * 50_000,
+    b'{"name": "a", "dataset": "shapes", "model_types": ["fc"], "betas": [NaN], "seeds": 1}',
+    b'{"name": "a", "dataset": "shapes", "model_types": ["fc"], "betas": [Infinity], "seeds": 1}',
+    b'{"name": "a", "dataset": "shapes", "model_types": ["fc"], "betas": [1e400], "seeds": 1}',
+    b'{"name": "a", "dataset": "shapes", "model_types": ["fc"], "betas": [1], "seeds": '
+    + b"9" * 5000
+    + b"}",
+]
+
+GARBAGE = [
+    {**BODY, "name": {"a": [1, {"b": None}]}},
+    {**BODY, "name": None},
+    {**BODY, "name": 12},
+    {**BODY, "dataset": ["shapes"]},
+    {**BODY, "model_types": "fc"},
+    {**BODY, "model_types": [None]},
+    {**BODY, "model_types": [["fc"]]},
+    {**BODY, "betas": "0:1"},
+    {**BODY, "betas": [True]},
+    {**BODY, "betas": ["1"]},
+    {**BODY, "betas": {"start": "a", "stop": [], "step": {}}},
+    {**BODY, "betas": {"start": 0, "stop": 1, "step": 0.1, "x": 1}},
+    {**BODY, "betas": 10**400},
+    {**BODY, "seeds": 10**400},
+    {**BODY, "seeds": -(10**30)},
+    {**BODY, "seeds": 2.5},
+    {**BODY, "seeds": [0.5]},
+    {**BODY, "seeds": {"n": 3}},
+    {**BODY, "metrics": "mig"},
+    {**BODY, "metrics": [{"name": "mig"}]},
+    {**BODY, "training": "paper"},
+    {**BODY, "training": None},
+    {**BODY, "training": {"preset": None}},
+    {**BODY, "training": {"max_epochs": 1e300}},
+    {**BODY, "training": {"max_epochs": 3.0}},
+    {**BODY, "training": {"device": "cuda" * 100}},
+    {**BODY, "training": {"learning_rate": {"nested": [[]]}}},
+    {**BODY, "dataset": "mnist", "label_fractions": [1e-400]},
+    [BODY],
+    {"": None},
+]
+
+
+@pytest.mark.parametrize("raw", RAW_BODIES, ids=range(len(RAW_BODIES)))
+def test_malformed_raw_body_is_422(module_client, raw):
+    response = module_client.post(
+        "/experiments", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][0] == "body"
+
+
+@pytest.mark.parametrize("body", GARBAGE, ids=range(len(GARBAGE)))
+def test_garbage_body_is_422(module_client, body):
+    response = module_client.post(
+        "/experiments",
+        content=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert all(set(e) == {"loc", "msg", "type"} for e in response.json()["detail"])
+
+
+def test_non_json_content_type_is_422(module_client):
+    response = module_client.post(
+        "/experiments", content=b"name=x", headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "abc"},
+        {"limit": 10**30},
+        {"skip": -1},
+        {"status": "nan"},
+    ],
+)
+def test_bad_query_parameters_are_422(module_client, params):
+    assert module_client.get("/experiments", params=params).status_code == 422

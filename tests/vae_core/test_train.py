@@ -11,7 +11,9 @@ import torch
 
 from tests.utils.train_data import rectangle_splits
 from vae_core.checkpoint import load_checkpoint, load_checkpoint_model
-from vae_core.data.images import DataSplits
+from vae_core.data.images import DataSplits, ImageSet
+from vae_core.data.mnist import label_fraction_indices, load_mnist
+from vae_core.data.shapes import ShapesGroundTruth
 from vae_core.models import model_config_for
 from vae_core.train import (
     PRESETS,
@@ -194,3 +196,39 @@ def test_should_stop_before_any_step_cancels(tmp_path: Path) -> None:
     result = run(tmp_path, callback=StopAfter(epochs=0))
     assert result.status == "cancelled" and result.epochs_run == 0
     assert not (tmp_path / "latest.pt").exists()
+
+
+def mean_image_bce(train_x: np.ndarray, val_x: np.ndarray) -> float:
+    """Cross-entropy (summed over pixels, mean over images) of predicting the mean train image."""
+    p = train_x.mean(axis=0, keepdims=True).clip(1e-6, 1 - 1e-6)  # (1, 1, H, W)
+    bce = -(val_x * np.log(p) + (1 - val_x) * np.log(1 - p))  # (N, 1, H, W)
+    return float(bce.reshape(len(val_x), -1).sum(axis=1).mean())
+
+
+def test_fc_model_learns_the_shapes(tmp_path: Path) -> None:
+    gt, rng = ShapesGroundTruth(), np.random.default_rng(0)
+    splits = []
+    for n in (1000, 200, 10):
+        img = gt.render(gt.sample_factors(n, rng)).reshape(n, -1)  # (n, 4096) bool
+        splits.append(ImageSet(np.packbits(img, axis=1), (64, 64), packed=True))
+    data = DataSplits("shapes", *splits)
+    result = run(tmp_path, data, "fc", overrides={"batch_size": 50})
+    first, last = result.history[0], result.history[-1]
+    assert result.status == "completed"
+    assert last.val_loss < 0.6 * first.val_loss
+    baseline = mean_image_bce(data.train.floats(), data.validation.floats())
+    assert last.val_recon < 0.8 * baseline
+
+
+def test_fc_model_learns_mnist_from_a_label_fraction(
+    tmp_path: Path, shared_mnist_dir: Path
+) -> None:
+    data = load_mnist(shared_mnist_dir, allow_download=False)
+    idx = label_fraction_indices(data.train.labels, 0.04, seed=0)  # ~2,200 images
+    result = run(
+        tmp_path, data, "fc", train_indices=idx, overrides={"batch_size": 50, "validation_cap": 500}
+    )
+    first, last = result.history[0], result.history[-1]
+    assert last.val_loss < 0.8 * first.val_loss
+    baseline = mean_image_bce(data.train.floats(idx), data.validation.floats(np.arange(500)))
+    assert last.val_recon < 0.8 * baseline

@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint sdk openapi bench venv clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e clients/python
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -29,8 +30,13 @@ lint: $(STAMP)
 openapi: $(STAMP)
 	$(BIN)/python -m api.export_openapi openapi/openapi.json
 
+# Offline and deterministic: the committed spec, the committed config, the venv's ruff for
+# formatting. tests/clients/test_sdk.py runs the same command and compares the trees.
 sdk: openapi
-	cd clients && rm -rf python && ../$(BIN)/openapi-python-client generate --path ../openapi/openapi.json --config ../openapi/client-config.yaml --output-path python --meta setup
+	rm -rf clients/python
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/openapi-python-client generate \
+		--path openapi/openapi.json --config openapi/client-config.yaml \
+		--meta setup --output-path clients/python
 
 bench: $(STAMP)
 	$(BIN)/python bench/dataset.py --json

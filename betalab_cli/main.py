@@ -6,9 +6,18 @@ import logging
 
 import typer
 
-app = typer.Typer(help="betalab: train beta-VAE grids, score them, serve the results.")
+from betalab_cli import client, local, reproduce
+from betalab_cli.connection import EXIT_CODES_HELP
+
+app = typer.Typer(
+    help="betalab: train beta-VAE grids, score them, serve the results. " + EXIT_CODES_HELP
+)
 db_app = typer.Typer(help="Database maintenance.")
 app.add_typer(db_app, name="db")
+app.add_typer(local.keys_app, name="keys")
+app.add_typer(local.dataset_app, name="dataset")
+client.register(app)
+reproduce.register(app)
 
 
 def _parse_gpus(value: str | None) -> list[int] | None:
@@ -28,14 +37,28 @@ def _logging() -> None:
 def serve(
     gpus: str | None = typer.Option(None, help="GPU indices for workers, e.g. 0,1"),
     cpu: int = typer.Option(1, min=0, help="CPU workers when no --gpus (0: API only)"),
+    external: bool = typer.Option(
+        False,
+        "--external",
+        help="API only, on the configured BETALAB_DATABASE_URL and BETALAB_BROKER_URL: "
+        "no embedded broker, no workers (they run as `betalab worker` elsewhere)",
+    ),
 ) -> None:
     """Run the API, the database migrations, the broker (embedded unless configured) and workers."""
     from persistence.settings import get_settings
     from worker.embedded import serve as run_serve
 
     _logging()
+    settings = get_settings()
     gpu_list = _parse_gpus(gpus)
-    run_serve(get_settings(), gpus=gpu_list, cpu=None if gpu_list else cpu)
+    if external:
+        if not settings.broker_url or not settings.database_url:
+            raise typer.BadParameter(
+                "--external needs BETALAB_DATABASE_URL and BETALAB_BROKER_URL",
+                param_hint="--external",
+            )
+        gpu_list, cpu = None, 0
+    run_serve(settings, gpus=gpu_list, cpu=None if gpu_list else cpu)
 
 
 @app.command()

@@ -1,0 +1,80 @@
+"""Named experiment specs: `betalab submit --preset` and the paper's figure grids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FIGURE1_MODEL_TYPES = ["fc", "fc-denoising", "conv", "conv-denoising"]
+FIGURE2_MODEL_TYPES = ["fc", "conv"]
+FIGURE2_LABEL_FRACTIONS = [0.2, 0.4, 0.6, 0.8, 1.0]
+FIGURE_METRIC = {1: "beta_vae_change_one", 2: "svm_accuracy"}
+GRID_PRESETS = ("smoke", "quick", "paper")
+
+# Specs for `betalab submit --preset NAME`, exactly as POST /experiments takes them.
+SUBMIT_PRESETS: dict[str, dict[str, Any]] = {
+    "smoke": {
+        "name": "smoke",
+        "dataset": "shapes",
+        "model_types": ["fc"],
+        "betas": [0.0, 1.0],
+        "seeds": 1,
+        "metrics": ["beta_vae_change_one"],
+        "training": {"preset": "smoke"},
+    },
+    "shapes-quick": {
+        "name": "shapes-quick",
+        "dataset": "shapes",
+        "model_types": FIGURE1_MODEL_TYPES,
+        "betas": {"start": 0.0, "stop": 5.0, "step": 1.0},
+        "seeds": 2,
+        "training": {"preset": "quick"},
+    },
+    "mnist-quick": {
+        "name": "mnist-quick",
+        "dataset": "mnist",
+        "model_types": FIGURE2_MODEL_TYPES,
+        "betas": {"start": 0.0, "stop": 4.0, "step": 1.0},
+        "seeds": 2,
+        "label_fractions": [0.2, 1.0],
+        "training": {"preset": "quick"},
+    },
+}
+
+
+def figure_spec(figure: int, preset: str) -> dict[str, Any]:
+    """The paper's grid for Figure 1 (shapes) or 2 (MNIST); `smoke` shrinks it to a few runs.
+
+    `quick` and `paper` keep the paper's grid and differ only in the training preset.
+    """
+    if preset not in GRID_PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; expected one of {list(GRID_PRESETS)}")
+    name = f"figure{figure}-{preset}"
+    training = {"preset": preset}
+    if figure == 1:
+        spec: dict[str, Any] = {
+            "name": name,
+            "dataset": "shapes",
+            "model_types": FIGURE1_MODEL_TYPES,
+            "betas": {"start": 0.0, "stop": 5.0, "step": 0.2},
+            "seeds": 5,
+            "metrics": [FIGURE_METRIC[1]],
+            "training": training,
+        }
+        if preset == "smoke":
+            spec.update(model_types=["fc", "conv"], betas=[0.0, 2.0], seeds=1)
+        return spec
+    if figure == 2:
+        spec = {
+            "name": name,
+            "dataset": "mnist",
+            "model_types": FIGURE2_MODEL_TYPES,
+            "betas": {"start": 0.0, "stop": 4.0, "step": 0.1},
+            "seeds": 5,
+            "label_fractions": FIGURE2_LABEL_FRACTIONS,
+            "metrics": [FIGURE_METRIC[2]],
+            "training": training,
+        }
+        if preset == "smoke":
+            spec.update(model_types=["fc"], betas=[0.0, 1.0], seeds=1, label_fractions=[0.2, 1.0])
+        return spec
+    raise ValueError(f"unknown figure {figure}; the paper has figures 1 and 2")

@@ -1,0 +1,231 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.get_curve_image_model_type_type_0 import GetCurveImageModelTypeType0
+from ...models.http_validation_error import HTTPValidationError
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    experiment_id: str,
+    *,
+    metric: str,
+    model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
+    label_fraction: float | None | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["metric"] = metric
+
+    json_model_type: None | str | Unset
+    if isinstance(model_type, Unset):
+        json_model_type = UNSET
+    elif isinstance(model_type, GetCurveImageModelTypeType0):
+        json_model_type = model_type.value
+    else:
+        json_model_type = model_type
+    params["model_type"] = json_model_type
+
+    json_label_fraction: float | None | Unset
+    if isinstance(label_fraction, Unset):
+        json_label_fraction = UNSET
+    else:
+        json_label_fraction = label_fraction
+    params["label_fraction"] = json_label_fraction
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/results/{experiment_id}/curve.png".format(
+            experiment_id=quote(str(experiment_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | HTTPValidationError | None:
+    if response.status_code == 200:
+        response_200 = cast(Any, None)
+        return response_200
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | HTTPValidationError]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    experiment_id: str,
+    *,
+    client: AuthenticatedClient,
+    metric: str,
+    model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
+    label_fraction: float | None | Unset = UNSET,
+) -> Response[Any | HTTPValidationError]:
+    """Get Curve Image
+
+     The curve drawn one panel per model type, error bars one standard deviation.
+
+    Args:
+        experiment_id (str): experiment id
+        metric (str): a result key
+        model_type (GetCurveImageModelTypeType0 | None | Unset):
+        label_fraction (float | None | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | HTTPValidationError]
+    """
+
+    kwargs = _get_kwargs(
+        experiment_id=experiment_id,
+        metric=metric,
+        model_type=model_type,
+        label_fraction=label_fraction,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    experiment_id: str,
+    *,
+    client: AuthenticatedClient,
+    metric: str,
+    model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
+    label_fraction: float | None | Unset = UNSET,
+) -> Any | HTTPValidationError | None:
+    """Get Curve Image
+
+     The curve drawn one panel per model type, error bars one standard deviation.
+
+    Args:
+        experiment_id (str): experiment id
+        metric (str): a result key
+        model_type (GetCurveImageModelTypeType0 | None | Unset):
+        label_fraction (float | None | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | HTTPValidationError
+    """
+
+    return sync_detailed(
+        experiment_id=experiment_id,
+        client=client,
+        metric=metric,
+        model_type=model_type,
+        label_fraction=label_fraction,
+    ).parsed
+
+
+async def asyncio_detailed(
+    experiment_id: str,
+    *,
+    client: AuthenticatedClient,
+    metric: str,
+    model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
+    label_fraction: float | None | Unset = UNSET,
+) -> Response[Any | HTTPValidationError]:
+    """Get Curve Image
+
+     The curve drawn one panel per model type, error bars one standard deviation.
+
+    Args:
+        experiment_id (str): experiment id
+        metric (str): a result key
+        model_type (GetCurveImageModelTypeType0 | None | Unset):
+        label_fraction (float | None | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | HTTPValidationError]
+    """
+
+    kwargs = _get_kwargs(
+        experiment_id=experiment_id,
+        metric=metric,
+        model_type=model_type,
+        label_fraction=label_fraction,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    experiment_id: str,
+    *,
+    client: AuthenticatedClient,
+    metric: str,
+    model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
+    label_fraction: float | None | Unset = UNSET,
+) -> Any | HTTPValidationError | None:
+    """Get Curve Image
+
+     The curve drawn one panel per model type, error bars one standard deviation.
+
+    Args:
+        experiment_id (str): experiment id
+        metric (str): a result key
+        model_type (GetCurveImageModelTypeType0 | None | Unset):
+        label_fraction (float | None | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | HTTPValidationError
+    """
+
+    return (
+        await asyncio_detailed(
+            experiment_id=experiment_id,
+            client=client,
+            metric=metric,
+            model_type=model_type,
+            label_fraction=label_fraction,
+        )
+    ).parsed

@@ -1,0 +1,69 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .beta_range import BetaRange
+from .curve_point import CurvePoint
+from .curve_public import CurvePublic
+from .curve_trend import CurveTrend
+from .experiment_create import ExperimentCreate
+from .experiment_create_dataset import ExperimentCreateDataset
+from .experiment_create_model_types_item import ExperimentCreateModelTypesItem
+from .experiment_created import ExperimentCreated
+from .experiment_detail import ExperimentDetail
+from .experiment_detail_spec import ExperimentDetailSpec
+from .experiment_links import ExperimentLinks
+from .experiment_public import ExperimentPublic
+from .experiment_status import ExperimentStatus
+from .experiments_public import ExperimentsPublic
+from .get_curve_image_model_type_type_0 import GetCurveImageModelTypeType0
+from .get_curve_model_type_type_0 import GetCurveModelTypeType0
+from .health import Health
+from .http_validation_error import HTTPValidationError
+from .readiness import Readiness
+from .run_counts import RunCounts
+from .run_detail import RunDetail
+from .run_detail_config import RunDetailConfig
+from .run_detail_images import RunDetailImages
+from .run_detail_metrics import RunDetailMetrics
+from .run_epoch_public import RunEpochPublic
+from .run_public import RunPublic
+from .run_status import RunStatus
+from .runs_public import RunsPublic
+from .training_spec import TrainingSpec
+from .training_spec_preset import TrainingSpecPreset
+from .validation_error import ValidationError
+from .validation_error_context import ValidationErrorContext
+
+__all__ = (
+    "BetaRange",
+    "CurvePoint",
+    "CurvePublic",
+    "CurveTrend",
+    "ExperimentCreate",
+    "ExperimentCreated",
+    "ExperimentCreateDataset",
+    "ExperimentCreateModelTypesItem",
+    "ExperimentDetail",
+    "ExperimentDetailSpec",
+    "ExperimentLinks",
+    "ExperimentPublic",
+    "ExperimentsPublic",
+    "ExperimentStatus",
+    "GetCurveImageModelTypeType0",
+    "GetCurveModelTypeType0",
+    "Health",
+    "HTTPValidationError",
+    "Readiness",
+    "RunCounts",
+    "RunDetail",
+    "RunDetailConfig",
+    "RunDetailImages",
+    "RunDetailMetrics",
+    "RunEpochPublic",
+    "RunPublic",
+    "RunsPublic",
+    "RunStatus",
+    "TrainingSpec",
+    "TrainingSpecPreset",
+    "ValidationError",
+    "ValidationErrorContext",
+)

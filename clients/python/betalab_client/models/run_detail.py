@@ -1,0 +1,353 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.run_status import RunStatus
+
+if TYPE_CHECKING:
+    from ..models.run_detail_config import RunDetailConfig
+    from ..models.run_detail_images import RunDetailImages
+    from ..models.run_detail_metrics import RunDetailMetrics
+    from ..models.run_epoch_public import RunEpochPublic
+
+
+T = TypeVar("T", bound="RunDetail")
+
+
+@_attrs_define
+class RunDetail:
+    """A run with its configuration, epoch history, metric values and picture links.
+
+    Attributes:
+        attempts (int):
+        best_epoch (int | None):
+        beta (float):
+        compute_seconds (float):
+        config (RunDetailConfig):
+        current_loss (float | None):
+        dataset (str):
+        enqueued_at (datetime.datetime | None):
+        epochs (list[RunEpochPublic]):
+        epochs_done (int):
+        experiment_id (str):
+        failure_reason (None | str):
+        finished_at (datetime.datetime | None):
+        grid_index (int):
+        heartbeat_at (datetime.datetime | None):
+        id (str):
+        images (RunDetailImages):
+        label_fraction (float | None):
+        metrics (RunDetailMetrics):
+        model_type (str):
+        seed (int):
+        started_at (datetime.datetime | None):
+        status (RunStatus): Life cycle of one grid cell. Terminal: completed, failed, cancelled.
+    """
+
+    attempts: int
+    best_epoch: int | None
+    beta: float
+    compute_seconds: float
+    config: RunDetailConfig
+    current_loss: float | None
+    dataset: str
+    enqueued_at: datetime.datetime | None
+    epochs: list[RunEpochPublic]
+    epochs_done: int
+    experiment_id: str
+    failure_reason: None | str
+    finished_at: datetime.datetime | None
+    grid_index: int
+    heartbeat_at: datetime.datetime | None
+    id: str
+    images: RunDetailImages
+    label_fraction: float | None
+    metrics: RunDetailMetrics
+    model_type: str
+    seed: int
+    started_at: datetime.datetime | None
+    status: RunStatus
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        attempts = self.attempts
+
+        best_epoch: int | None
+        best_epoch = self.best_epoch
+
+        beta = self.beta
+
+        compute_seconds = self.compute_seconds
+
+        config = self.config.to_dict()
+
+        current_loss: float | None
+        current_loss = self.current_loss
+
+        dataset = self.dataset
+
+        enqueued_at: None | str
+        if isinstance(self.enqueued_at, datetime.datetime):
+            enqueued_at = self.enqueued_at.isoformat()
+        else:
+            enqueued_at = self.enqueued_at
+
+        epochs = []
+        for epochs_item_data in self.epochs:
+            epochs_item = epochs_item_data.to_dict()
+            epochs.append(epochs_item)
+
+        epochs_done = self.epochs_done
+
+        experiment_id = self.experiment_id
+
+        failure_reason: None | str
+        failure_reason = self.failure_reason
+
+        finished_at: None | str
+        if isinstance(self.finished_at, datetime.datetime):
+            finished_at = self.finished_at.isoformat()
+        else:
+            finished_at = self.finished_at
+
+        grid_index = self.grid_index
+
+        heartbeat_at: None | str
+        if isinstance(self.heartbeat_at, datetime.datetime):
+            heartbeat_at = self.heartbeat_at.isoformat()
+        else:
+            heartbeat_at = self.heartbeat_at
+
+        id = self.id
+
+        images = self.images.to_dict()
+
+        label_fraction: float | None
+        label_fraction = self.label_fraction
+
+        metrics = self.metrics.to_dict()
+
+        model_type = self.model_type
+
+        seed = self.seed
+
+        started_at: None | str
+        if isinstance(self.started_at, datetime.datetime):
+            started_at = self.started_at.isoformat()
+        else:
+            started_at = self.started_at
+
+        status = self.status.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "attempts": attempts,
+                "best_epoch": best_epoch,
+                "beta": beta,
+                "compute_seconds": compute_seconds,
+                "config": config,
+                "current_loss": current_loss,
+                "dataset": dataset,
+                "enqueued_at": enqueued_at,
+                "epochs": epochs,
+                "epochs_done": epochs_done,
+                "experiment_id": experiment_id,
+                "failure_reason": failure_reason,
+                "finished_at": finished_at,
+                "grid_index": grid_index,
+                "heartbeat_at": heartbeat_at,
+                "id": id,
+                "images": images,
+                "label_fraction": label_fraction,
+                "metrics": metrics,
+                "model_type": model_type,
+                "seed": seed,
+                "started_at": started_at,
+                "status": status,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.run_detail_config import RunDetailConfig  # noqa: PLC0415
+        from ..models.run_detail_images import RunDetailImages  # noqa: PLC0415
+        from ..models.run_detail_metrics import RunDetailMetrics  # noqa: PLC0415
+        from ..models.run_epoch_public import RunEpochPublic  # noqa: PLC0415
+
+        d = dict(src_dict)
+        attempts = d.pop("attempts")
+
+        def _parse_best_epoch(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        best_epoch = _parse_best_epoch(d.pop("best_epoch"))
+
+        beta = d.pop("beta")
+
+        compute_seconds = d.pop("compute_seconds")
+
+        config = RunDetailConfig.from_dict(d.pop("config"))
+
+        def _parse_current_loss(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        current_loss = _parse_current_loss(d.pop("current_loss"))
+
+        dataset = d.pop("dataset")
+
+        def _parse_enqueued_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                enqueued_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return enqueued_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        enqueued_at = _parse_enqueued_at(d.pop("enqueued_at"))
+
+        epochs = []
+        _epochs = d.pop("epochs")
+        for epochs_item_data in _epochs:
+            epochs_item = RunEpochPublic.from_dict(epochs_item_data)
+
+            epochs.append(epochs_item)
+
+        epochs_done = d.pop("epochs_done")
+
+        experiment_id = d.pop("experiment_id")
+
+        def _parse_failure_reason(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        failure_reason = _parse_failure_reason(d.pop("failure_reason"))
+
+        def _parse_finished_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                finished_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return finished_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        finished_at = _parse_finished_at(d.pop("finished_at"))
+
+        grid_index = d.pop("grid_index")
+
+        def _parse_heartbeat_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                heartbeat_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return heartbeat_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        heartbeat_at = _parse_heartbeat_at(d.pop("heartbeat_at"))
+
+        id = d.pop("id")
+
+        images = RunDetailImages.from_dict(d.pop("images"))
+
+        def _parse_label_fraction(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        label_fraction = _parse_label_fraction(d.pop("label_fraction"))
+
+        metrics = RunDetailMetrics.from_dict(d.pop("metrics"))
+
+        model_type = d.pop("model_type")
+
+        seed = d.pop("seed")
+
+        def _parse_started_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                started_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return started_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        started_at = _parse_started_at(d.pop("started_at"))
+
+        status = RunStatus(d.pop("status"))
+
+        run_detail = cls(
+            attempts=attempts,
+            best_epoch=best_epoch,
+            beta=beta,
+            compute_seconds=compute_seconds,
+            config=config,
+            current_loss=current_loss,
+            dataset=dataset,
+            enqueued_at=enqueued_at,
+            epochs=epochs,
+            epochs_done=epochs_done,
+            experiment_id=experiment_id,
+            failure_reason=failure_reason,
+            finished_at=finished_at,
+            grid_index=grid_index,
+            heartbeat_at=heartbeat_at,
+            id=id,
+            images=images,
+            label_fraction=label_fraction,
+            metrics=metrics,
+            model_type=model_type,
+            seed=seed,
+            started_at=started_at,
+            status=status,
+        )
+
+        run_detail.additional_properties = d
+        return run_detail
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

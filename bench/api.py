@@ -1,0 +1,253 @@
+"""API benchmark: curve latency under concurrent clients and a 2,050-run POST, on a real server.
+
+Needs PostgreSQL on 127.0.0.1:5432 (trust auth, database `test`) and Redis on 127.0.0.1:6379.
+Creates a temporary database with a synthetic 1,300-run experiment (8 metric values per run),
+starts uvicorn in a subprocess, measures, then drops everything. `--json` prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+import redis
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from persistence import crud  # noqa: E402
+from persistence.db import get_engine, session_scope  # noqa: E402
+from persistence.keys import create_api_key  # noqa: E402
+from persistence.migrate import upgrade  # noqa: E402
+from persistence.models import MetricResult, Run, RunStatus, utcnow  # noqa: E402
+from vae_core.metrics.registry import METRICS  # noqa: E402
+
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379"
+METRIC_GROUPS = ["beta_vae_change_one", "mig", "sap", "factor_vae", "reconstruction"]  # 8 keys
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_redis_index() -> int:
+    for index in range(15, 0, -1):
+        client = redis.Redis.from_url(f"{REDIS_URL}/{index}")
+        if client.dbsize() == 0:
+            return index
+    raise RuntimeError("no empty Redis database index")
+
+
+def seed_experiment(url: str) -> str:
+    """A completed 1,300-run shapes experiment (4 models x 65 betas x 5 seeds), 8 values each."""
+    spec = {
+        "name": "bench",
+        "dataset": "shapes",
+        "model_types": ["fc", "fc-denoising", "conv", "conv-denoising"],
+        "betas": [round(0.1 * k, 10) for k in range(65)],
+        "seeds": list(range(5)),
+        "label_fractions": None,
+        "metrics": METRIC_GROUPS,
+        "metric_keys": [k for g in METRIC_GROUPS for k in METRICS[g].keys],
+        "training": {"preset": "paper", "max_epochs": None},
+    }
+    rng = np.random.default_rng(0)
+    with session_scope(url) as session:
+        experiment, run_ids = crud.create_experiment(session=session, spec=spec)
+        session.execute(
+            sa.update(Run)
+            .where(Run.experiment_id == experiment.id)
+            .values(
+                status=RunStatus.completed,
+                attempts=1,
+                epochs_done=40,
+                compute_seconds=60.0,
+                finished_at=utcnow(),
+            )
+        )
+        values = [
+            {
+                "run_id": run_id,
+                "experiment_id": experiment.id,
+                "key": key,
+                "value": float(rng.random()),
+                "created_at": utcnow(),
+            }
+            for run_id in run_ids
+            for key in spec["metric_keys"]
+        ]
+        session.execute(sa.insert(MetricResult.__table__), values)
+        return experiment.id
+
+
+def start_server(
+    url: str, broker: str, workers: int, data_dir: Path
+) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "BETALAB_DATABASE_URL": url,
+        "BETALAB_BROKER_URL": broker,
+        "BETALAB_DATA_DIR": str(data_dir),
+        "BETALAB_HOST": "127.0.0.1",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+async def load(base: str, path: str, params: dict, clients: int, seconds: float) -> dict:
+    """`clients` concurrent request loops for `seconds`; latency percentiles, rate, errors."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                try:
+                    response = await client.get(path, params=params)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - start)
+                errors += not ok
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+    ms = np.asarray(latencies) * 1000
+    return {
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "rps": len(ms) / elapsed,
+        "errors": errors,
+    }
+
+
+def post_grid(base: str, key: str, repeats: int) -> float:
+    """Median milliseconds to POST a 2 x 41 x 25 = 2,050-run experiment (insert + enqueue)."""
+    body = {
+        "name": "bench-post",
+        "dataset": "shapes",
+        "model_types": ["fc", "conv"],
+        "betas": {"start": 0, "stop": 4, "step": 0.1},
+        "seeds": 25,
+        "training": {"preset": "paper"},
+    }
+    times = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            response = client.post(
+                "/experiments", json=body, headers={"Authorization": f"Bearer {key}"}
+            )
+            times.append((time.perf_counter() - start) * 1000)
+            if response.status_code != 201 or response.json()["run_count"] != 2050:
+                raise RuntimeError(f"POST failed: {response.status_code} {response.text[:200]}")
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--metric", default="mig")
+    parser.add_argument("--post-repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    name = f"betalab_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    index = free_redis_index()
+    broker = f"{REDIS_URL}/{index}"
+    proc = None
+    try:
+        upgrade(url)
+        experiment_id = seed_experiment(url)
+        with session_scope(url) as session:
+            key = create_api_key(session=session, name="bench")
+        with tempfile.TemporaryDirectory(prefix="betalab-bench-") as tmp:
+            proc, base = start_server(url, broker, args.workers, Path(tmp))
+            path = f"/results/{experiment_id}/curve"
+            params = {"metric": args.metric}
+            httpx.get(base + path, params=params, timeout=60).raise_for_status()  # warm cache
+            baseline = asyncio.run(load(base, "/healthz", {}, args.clients, args.seconds / 4))
+            result = asyncio.run(load(base, path, params, args.clients, args.seconds))
+            post_ms = post_grid(base, key, args.post_repeats)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        redis.Redis.from_url(broker).flushdb()
+
+    report = {
+        "curve_p50_ms": round(result["p50_ms"], 2),
+        "curve_p95_ms": round(result["p95_ms"], 2),
+        "curve_rps": round(result["rps"], 1),
+        "errors": result["errors"],
+        "post_2050_runs_ms": round(post_ms, 1),
+        "healthz_p95_ms": round(baseline["p95_ms"], 2),
+        "curve_vs_healthz_p95": round(result["p95_ms"] / baseline["p95_ms"], 2),
+        "workers": args.workers,
+        "clients": args.clients,
+    }
+    if not args.json:
+        for name_, value in report.items():
+            print(f"{name_:>24}: {value}")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

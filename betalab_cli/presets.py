@@ -61,7 +61,7 @@ def figure_spec(figure: int, preset: str) -> dict[str, Any]:
             "training": training,
         }
         if preset == "smoke":
-            spec.update(model_types=["fc", "conv"], betas=[0.0, 2.0], seeds=1)
+            spec.update(model_types=["fc"], betas=[0.0, 2.0], seeds=1)
         return spec
     if figure == 2:
         spec = {

@@ -1,0 +1,67 @@
+"""The generated SDK alone drives the real service: create a smoke grid, wait, read its curve."""
+
+from __future__ import annotations
+
+import time
+
+from betalab_client import AuthenticatedClient
+from betalab_client.api.experiments import create_experiment, get_experiment, list_experiment_runs
+from betalab_client.api.results import get_curve
+from betalab_client.models import (
+    CurvePublic,
+    ExperimentCreate,
+    ExperimentCreated,
+    ExperimentCreateDataset,
+    ExperimentCreateModelTypesItem,
+    ExperimentDetail,
+    ExperimentStatus,
+    HTTPValidationError,
+    RunStatus,
+    TrainingSpec,
+    TrainingSpecPreset,
+)
+
+from tests.utils.service import Service
+
+
+def test_sdk_creates_a_smoke_experiment_waits_for_it_and_reads_its_curve(
+    service: Service,
+) -> None:
+    client = AuthenticatedClient(base_url=service.url, token=service.api_key)
+    body = ExperimentCreate(
+        name="sdk-smoke",
+        dataset=ExperimentCreateDataset.SHAPES,
+        model_types=[ExperimentCreateModelTypesItem.FC],
+        betas=[0.5],
+        seeds=1,
+        metrics=["beta_vae_change_one"],
+        training=TrainingSpec(preset=TrainingSpecPreset.SMOKE),
+    )
+    created = create_experiment.sync(client=client, body=body)
+    assert isinstance(created, ExperimentCreated) and created.run_count == 1
+
+    deadline = time.monotonic() + 600
+    while True:
+        detail = get_experiment.sync(created.id, client=client)
+        assert isinstance(detail, ExperimentDetail)
+        if detail.status in (ExperimentStatus.COMPLETED, ExperimentStatus.FAILED):
+            break
+        assert time.monotonic() < deadline, service.logs()
+        time.sleep(1.0)
+    assert detail.status == ExperimentStatus.COMPLETED, service.logs()
+    assert detail.counts.completed == 1 and detail.progress == 1.0
+
+    runs = list_experiment_runs.sync(created.id, client=client)
+    assert [(r.beta, r.status) for r in runs.data] == [(0.5, RunStatus.COMPLETED)]
+    assert runs.data[0].epochs_done >= 1
+
+    curve = get_curve.sync(created.id, client=client, metric="beta_vae_change_one")
+    assert isinstance(curve, CurvePublic)
+    [point] = curve.points
+    assert (point.model_type, point.beta, point.n) == ("fc", 0.5, 1)
+    assert 0.0 <= point.mean <= 1.0
+
+    # The SDK also hands back the server's field errors as a typed model.
+    wrong = get_curve.sync(created.id, client=client, metric="no_such_key")
+    assert isinstance(wrong, HTTPValidationError)
+    assert wrong.detail[0].loc == ["query", "metric"]

@@ -1,0 +1,263 @@
+"""Fused grid training agrees with one-by-one `train.train` runs, model by model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vae_core.checkpoint import BEST_NAME, LATEST_NAME, load_checkpoint, load_checkpoint_model
+from vae_core.data.images import DataSplits, ImageSet
+from vae_core.fused import FusedStack, train_fused
+from vae_core.losses import KL_BETA_MIN
+from vae_core.models import build_model, model_config_for
+from vae_core.train import EpochStats, TrainResult, dataset_cost, get_train_config, train
+
+SEEDS = [11, 12, 13]
+BETAS = [0.0, 1.0, 4.0]
+# Batch 64 on 150 training images: batches of 64 and 86 (the short tail merged), two epochs.
+CFG = get_train_config("smoke", train_fraction=0.5, batch_size=64, validation_cap=100)
+LOSS_RTOL = 1e-4  # every epoch's costs; measured <= 1e-5 (bit-identical for some models)
+
+
+def _images(rng: np.random.Generator, n: int) -> ImageSet:
+    """Blurry blobs in uint8 (N, 28, 28), like MNIST's value range and layout."""
+    centres = rng.uniform(6, 22, size=(n, 2, 1, 1))
+    yy, xx = np.mgrid[0:28, 0:28]
+    d2 = (yy - centres[:, 0]) ** 2 + (xx - centres[:, 1]) ** 2  # (N, 28, 28)
+    radius = rng.uniform(3, 7, size=(n, 1, 1))
+    pixels = 255 * np.exp(-d2 / (2 * radius**2))
+    return ImageSet(pixels.astype(np.uint8), (28, 28), packed=False, max_value=255.0)
+
+
+@pytest.fixture(scope="module")
+def data() -> DataSplits:
+    rng = np.random.default_rng(0)
+    return DataSplits("mnist", _images(rng, 300), _images(rng, 100), _images(rng, 50))
+
+
+class _StopAt:
+    """Callback that asks to stop once `epoch` epochs are done; records every EpochStats."""
+
+    def __init__(self, epoch: int | None = None) -> None:
+        self.epoch, self.seen = epoch, []
+
+    def on_epoch(self, stats: EpochStats) -> None:
+        self.seen.append(stats)
+
+    def should_stop(self) -> bool:
+        return self.epoch is not None and len(self.seen) >= self.epoch
+
+
+def _single(model_type: str, data: DataSplits, root: Path, betas=BETAS) -> list[TrainResult]:
+    cfg = model_config_for("mnist", model_type)
+    return [
+        train(
+            model_config=cfg,
+            train_config=CFG,
+            beta=b,
+            seed=s,
+            data=data,
+            checkpoint_dir=root / f"single-{k}",
+        )
+        for k, (b, s) in enumerate(zip(betas, SEEDS, strict=True))
+    ]
+
+
+def _fused(model_type: str, data: DataSplits, root: Path, betas=BETAS, callbacks=None):
+    return train_fused(
+        model_config=model_config_for("mnist", model_type),
+        train_config=CFG,
+        betas=betas,
+        seeds=SEEDS[: len(betas)],
+        data=data,
+        checkpoint_dirs=[root / f"fused-{k}" for k in range(len(betas))],
+        callbacks=callbacks,
+    )
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_checkpoint(path)["model_state"]
+
+
+def _assert_history_close(
+    fused: list[EpochStats], single: list[EpochStats], beta: float, rtol: float = LOSS_RTOL
+) -> None:
+    """Costs agree to `rtol` every epoch. With β < 1e-3 the KL is not part of the cost; it follows
+    the μ-head bias that Adam moves on rounding noise (see below): 1e-3 (measured 3e-4)."""
+    assert [h.epoch for h in fused] == [h.epoch for h in single]
+    for f, s in zip(fused, single, strict=True):
+        for key in ("train_loss", "val_loss", "recon", "kl", "val_recon", "val_kl"):
+            tol = 1e-3 if beta < KL_BETA_MIN and "kl" in key else rtol
+            assert getattr(f, key) == pytest.approx(getattr(s, key), rel=tol, abs=1e-6), key
+
+
+def _assert_weights_close(a: dict, b: dict, beta: float, lr: float, steps: int) -> None:
+    """Every tensor within 1e-4 relative (Frobenius; measured <= 3e-6, bmm vs mm and Adam rounding).
+
+    Exception, by construction: with β < 1e-3 the μ-head bias gets a zero gradient (the decoder's
+    first batch norm removes any shift of z and there is no KL term), so Adam turns rounding noise
+    into full-size steps; it and that batch norm's running mean are held to the hard Adam bound
+    2·lr·steps elementwise instead (|update| <= lr per step for these few steps).
+    """
+    assert a.keys() == b.keys()
+    free = {"mu_head.bias", "decoder.1.running_mean"} if beta < KL_BETA_MIN else set()
+    for name in a:
+        x, y = a[name].double(), b[name].double()
+        if name in free:
+            assert (x - y).abs().max() <= 2 * lr * steps, name
+        elif x.dtype.is_floating_point:
+            assert torch.linalg.norm(x - y) <= 1e-4 * torch.linalg.norm(y) + 1e-9, name
+        else:
+            assert torch.equal(x, y), name
+
+
+@pytest.fixture(scope="module")
+def single_fc(data: DataSplits, tmp_path_factory: pytest.TempPathFactory) -> list[TrainResult]:
+    return _single("fc", data, tmp_path_factory.mktemp("single-fc"))
+
+
+def test_stacked_adam_equals_torch_adam_per_model() -> None:
+    torch.manual_seed(0)
+    template = build_model(model_config_for("mnist", "fc"), torch.Generator().manual_seed(0))
+    states = [
+        build_model(template.config, torch.Generator().manual_seed(k)).state_dict()
+        for k in range(3)
+    ]
+    stack = FusedStack(template, states)
+    stack.lrs = [1e-3, 3e-5, 5e-3]
+    singles = [build_model(template.config) for _ in range(3)]
+    opts = []
+    for model, state, lr in zip(singles, states, stack.lrs, strict=True):
+        model.load_state_dict(state)
+        opts.append(torch.optim.Adam(model.parameters(), lr=lr))
+    for _ in range(4):
+        grads = {n: torch.randn_like(p) for n, p in stack.params.items()}
+        for n, p in stack.params.items():
+            p.grad = grads[n].clone()
+        stack.adam_step()
+        for k, (model, opt) in enumerate(zip(singles, opts, strict=True)):
+            for n, p in model.named_parameters():
+                p.grad = grads[n][k].clone()
+            opt.step()
+    for k, (model, opt) in enumerate(zip(singles, opts, strict=True)):
+        for n, p in model.named_parameters():
+            torch.testing.assert_close(
+                stack.params[n][k].detach(), p.detach(), rtol=1e-6, atol=1e-8
+            )
+        ref, got = opt.state_dict(), stack.optimizer_state(k)
+        assert got["param_groups"] == ref["param_groups"]
+        for j in ref["state"]:
+            assert got["state"][j].keys() == ref["state"][j].keys()
+            assert float(got["state"][j]["step"]) == float(ref["state"][j]["step"]) == 4.0
+            torch.testing.assert_close(got["state"][j]["exp_avg"], ref["state"][j]["exp_avg"])
+
+
+@pytest.mark.parametrize("model_type", ["fc", "conv-denoising"])
+def test_fused_training_matches_one_by_one_runs(
+    model_type: str, data: DataSplits, single_fc: list[TrainResult], tmp_path: Path
+) -> None:
+    single = single_fc if model_type == "fc" else _single(model_type, data, tmp_path)
+    fused = _fused(model_type, data, tmp_path)
+    steps = 2 * 2  # two epochs of two batches
+    for k, (f, s) in enumerate(zip(fused, single, strict=True)):
+        assert (f.status, f.epochs_run, f.best_epoch) == (s.status, s.epochs_run, s.best_epoch)
+        _assert_history_close(f.history, s.history, BETAS[k])
+        fused_ckpt = load_checkpoint(tmp_path / f"fused-{k}" / LATEST_NAME)
+        single_ckpt = load_checkpoint(s.best_checkpoint.parent / LATEST_NAME)
+        assert fused_ckpt.keys() == single_ckpt.keys()
+        assert fused_ckpt["progress"].keys() == single_ckpt["progress"].keys()
+        assert fused_ckpt["rng"].keys() == single_ckpt["rng"].keys()
+        for name in ("numpy_shuffle", "noise", "reparam"):  # same RNG streams, same positions
+            a, b = fused_ckpt["rng"][name], single_ckpt["rng"][name]
+            assert a == b if name == "numpy_shuffle" else torch.equal(a, b), name
+        assert (
+            fused_ckpt["optimizer_state"]["param_groups"]
+            == (single_ckpt["optimizer_state"]["param_groups"])
+        )
+        _assert_weights_close(
+            fused_ckpt["model_state"], single_ckpt["model_state"], BETAS[k], 1e-3, steps
+        )
+
+
+def test_fused_checkpoint_loads_into_the_normal_model_class(
+    data: DataSplits, tmp_path: Path
+) -> None:
+    results = _fused("fc", data, tmp_path, betas=[1.0])
+    model = load_checkpoint_model(results[0].best_checkpoint)
+    assert type(model).__name__ == "BetaVAE" and not model.training
+    total, recon, kl = dataset_cost(model, data.test, 1.0, batch_size=64)
+    assert np.isfinite(total) and total == pytest.approx(recon + kl, rel=1e-5)
+
+
+def test_single_train_resumes_from_fused_latest(
+    data: DataSplits, single_fc: list[TrainResult], tmp_path: Path
+) -> None:
+    stoppers = [_StopAt(epoch=1) for _ in SEEDS]
+    interrupted = _fused("fc", data, tmp_path, callbacks=stoppers)
+    assert [r.status for r in interrupted] == ["cancelled"] * 3
+    assert all(r.epochs_run == 1 for r in interrupted)
+    for k, s in enumerate(single_fc):
+        resumed = train(
+            model_config=model_config_for("mnist", "fc"),
+            train_config=CFG,
+            beta=BETAS[k],
+            seed=SEEDS[k],
+            data=data,
+            checkpoint_dir=tmp_path / f"fused-{k}",
+        )
+        assert resumed.status == "completed" and resumed.epochs_run == 2
+        _assert_history_close(resumed.history, s.history, BETAS[k])
+
+
+def test_finished_model_stays_frozen_while_the_others_train(
+    data: DataSplits, single_fc: list[TrainResult], tmp_path: Path
+) -> None:
+    # Model 0 ran one epoch alone; fused, it needs one more epoch while models 1 and 2 need two.
+    cfg = model_config_for("mnist", "fc")
+    train(
+        model_config=cfg,
+        train_config=CFG,
+        beta=BETAS[0],
+        seed=SEEDS[0],
+        data=data,
+        checkpoint_dir=tmp_path / "fused-0",
+        callback=_StopAt(epoch=1),
+    )
+    frozen: dict[str, dict[str, torch.Tensor]] = {}
+
+    class Watch(_StopAt):
+        """Snapshots model 0's files when model 1 finishes its epochs."""
+
+        def on_epoch(self, stats: EpochStats) -> None:
+            super().on_epoch(stats)
+            for name in (LATEST_NAME, BEST_NAME):
+                frozen[f"{name}@{stats.epoch}"] = _weights(tmp_path / "fused-0" / name)
+
+    results = _fused("fc", data, tmp_path, callbacks=[None, Watch(), None])
+    assert [r.status for r in results] == ["completed"] * 3
+    assert [r.epochs_run for r in results] == [2, 2, 2]
+    for name in (LATEST_NAME, BEST_NAME):
+        # Model 0 finished in fused epoch 1; models 1 and 2 trained on in fused epoch 2.
+        before, after = frozen[f"{name}@1"], frozen[f"{name}@2"]
+        assert all(torch.equal(before[n], after[n]) for n in before), name
+        final = _weights(tmp_path / "fused-0" / name)
+        assert all(torch.equal(before[n], final[n]) for n in before), name
+    assert load_checkpoint(tmp_path / "fused-0" / LATEST_NAME)["epoch"] == 2
+    for k, (f, s) in enumerate(zip(results, single_fc, strict=True)):
+        _assert_history_close(f.history, s.history, BETAS[k])
+
+
+def test_non_finite_model_fails_alone(
+    data: DataSplits, single_fc: list[TrainResult], tmp_path: Path
+) -> None:
+    betas = [BETAS[0], 1e38, BETAS[2]]  # β·KL overflows float32 at the first step
+    results = _fused("fc", data, tmp_path, betas=betas)
+    assert results[1].status == "failed"
+    assert results[1].reason == "non-finite training loss at epoch 1 step 0"
+    assert not (tmp_path / "fused-1" / LATEST_NAME).exists()
+    for k in (0, 2):
+        assert results[k].status == "completed"
+        _assert_history_close(results[k].history, single_fc[k].history, BETAS[k])

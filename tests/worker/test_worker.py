@@ -111,3 +111,144 @@ def test_smoke_experiment_posted_through_the_api_completes_and_serves_its_curve(
     points = curve.json()["points"]
     assert sorted(p["beta"] for p in points) == [1.0, 4.0]
     assert all(p["n"] == 1 and math.isfinite(p["mean"]) for p in points)
+
+
+def _running_with_epochs(settings: Settings, run_id: str, n: int) -> bool:
+    run = next(r for r in runs_of_run(settings, run_id))
+    return run.status == RunStatus.running and run.epochs_done >= n
+
+
+def runs_of_run(settings: Settings, run_id: str) -> list[Run]:
+    with session_scope(settings.database_url_effective) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        return [run]
+
+
+def test_killed_worker_run_resumes_from_its_checkpoint_on_a_new_worker(
+    api: TestClient, worker_settings: Settings, worker_env: dict[str, str], tmp_path: Path
+) -> None:
+    spec = smoke_spec("kill", [1.0], max_epochs=6, patience=100, train_fraction=0.05)
+    experiment_id = post_experiment(api, spec)
+    (run,) = runs_of(worker_settings, experiment_id)
+    first = celery_worker(worker_env, tmp_path / "worker1.log")
+    try:
+        wait_for(
+            lambda: _running_with_epochs(worker_settings, run.id, 2), timeout=90, what="2 epochs"
+        )
+    finally:
+        first.kill9()
+    killed_at = time.time()
+    before = {e.epoch: (e.id, e.created_at) for e in epochs_of(worker_settings, run.id)}
+    assert 2 <= len(before) < 6
+
+    # The pool's sweeper notices the stale heartbeat and sends the run again.
+    second = betalab_cli(["worker", "--cpu", "1"], worker_env, tmp_path / "pool.log")
+    try:
+        (done,) = wait_for(
+            lambda: all_terminal(worker_settings, experiment_id), timeout=120, what="resumed run"
+        )
+    finally:
+        second.stop()
+    assert done.status == RunStatus.completed, done.failure_reason
+    assert done.attempts == 2
+    epochs = epochs_of(worker_settings, run.id)
+    assert [e.epoch for e in epochs] == [1, 2, 3, 4, 5, 6]
+    # Epochs from before the kill were kept, not trained again from epoch 1.
+    for e in epochs:
+        if e.epoch in before:
+            assert (e.id, e.created_at) == before[e.epoch]
+        else:
+            assert e.created_at.timestamp() > killed_at
+    assert metric_keys(worker_settings, run.id) == [
+        "kl",
+        "logreg_accuracy",
+        "recon_l2",
+        "recon_loss",
+        "total_cost",
+    ]
+
+
+def test_runs_queued_while_redis_and_the_api_stop_all_complete_after_restart(
+    worker_settings: Settings, tmp_path: Path, postgres_url: str
+) -> None:
+    redis_server = RedisServer(tmp_path / "redis").start()
+    settings = worker_settings.model_copy(update={"broker_url": f"{redis_server.url}/0"})
+    env = process_env(settings)
+    from api.main import create_app
+    from persistence.keys import create_api_key
+
+    with session_scope(postgres_url) as session:
+        key = create_api_key(session=session, name="outage")
+    with TestClient(create_app(settings)) as client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        experiment_id = post_experiment(client, smoke_spec("outage", [1.0, 2.0, 4.0]))
+    worker = betalab_cli(["worker", "--cpu", "1"], env, tmp_path / "pool.log")
+    try:
+        wait_for(
+            lambda: any(r.status != RunStatus.queued for r in runs_of(settings, experiment_id)),
+            timeout=60,
+            what="a run to start",
+        )
+        redis_server.stop()  # broker down with runs queued and one in progress
+        time.sleep(3)
+        redis_server.start()
+        runs = wait_for(
+            lambda: all_terminal(settings, experiment_id), timeout=150, what="every run"
+        )
+    finally:
+        worker.stop()
+        redis_server.stop()
+    assert [r.status for r in runs] == [RunStatus.completed] * 3, worker.log()[-3000:]
+    for run in runs:
+        assert len(metric_keys(settings, run.id)) == 5
+
+
+def test_cancel_mid_run_stops_within_one_epoch_and_marks_it_cancelled(
+    api: TestClient, worker_settings: Settings, worker_env: dict[str, str], tmp_path: Path
+) -> None:
+    spec = smoke_spec("cancel", [1.0, 2.0], max_epochs=50, patience=100, train_fraction=0.05)
+    experiment_id = post_experiment(api, spec)
+    first, second = runs_of(worker_settings, experiment_id)
+    worker = celery_worker(worker_env, tmp_path / "worker.log")
+    try:
+        wait_for(
+            lambda: _running_with_epochs(worker_settings, first.id, 1), timeout=90, what="epoch 1"
+        )
+        response = api.post(f"/experiments/{experiment_id}/cancel")
+        assert response.status_code == 200, response.text
+        at_cancel = runs_of_run(worker_settings, first.id)[0].epochs_done
+        runs = wait_for(
+            lambda: all_terminal(worker_settings, experiment_id), timeout=30, what="cancellation"
+        )
+    finally:
+        worker.stop()
+    assert [r.status for r in runs] == [RunStatus.cancelled, RunStatus.cancelled]
+    stopped = runs[0]
+    assert stopped.epochs_done <= at_cancel + 1
+    assert len(epochs_of(worker_settings, first.id)) <= at_cancel + 1
+    assert runs[1].attempts == 0 and runs[1].started_at is None  # never started
+    assert metric_keys(worker_settings, first.id) == []
+    assert experiment_of(worker_settings, experiment_id).status.value == "cancelled"
+
+
+def test_nan_run_fails_with_its_reason_and_the_rest_of_the_experiment_completes(
+    api: TestClient, worker_settings: Settings, worker_env: dict[str, str], tmp_path: Path
+) -> None:
+    experiment_id = post_experiment(api, smoke_spec("nan", [1.0, 2.0]))
+    bad, good = runs_of(worker_settings, experiment_id)
+    with session_scope(worker_settings.database_url_effective) as session:
+        # An infinite KL weight makes the first training loss non-finite.
+        session.execute(sa.update(Run).where(Run.id == bad.id).values(beta=float("inf")))
+    worker = celery_worker(worker_env, tmp_path / "worker.log")
+    try:
+        runs = wait_for(
+            lambda: all_terminal(worker_settings, experiment_id), timeout=120, what="both runs"
+        )
+    finally:
+        worker.stop()
+    assert runs[0].status == RunStatus.failed
+    assert "non-finite training loss" in (runs[0].failure_reason or "")
+    assert runs[0].attempts == 1  # a deterministic failure is not retried
+    assert runs[1].status == RunStatus.completed
+    assert experiment_of(worker_settings, experiment_id).status.value == "completed"

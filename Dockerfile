@@ -6,6 +6,9 @@ ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1
 
 WORKDIR /app
 RUN pip install --index-url "https://download.pytorch.org/whl/${TORCH_VARIANT}" torch==2.13.0
+# The generated SDK first: the CLI's client commands import it.
+COPY clients/python clients/python
+RUN pip install ./clients/python
 COPY pyproject.toml README.md alembic.ini ./
 COPY vae_core vae_core
 COPY api api
@@ -13,8 +16,16 @@ COPY worker worker
 COPY persistence persistence
 COPY betalab_cli betalab_cli
 COPY migrations migrations
-RUN pip install .
+# Editable, so persistence.migrate finds alembic.ini and migrations/ next to the packages.
+RUN pip install -e .
 
-ENV BETALAB_HOST=0.0.0.0 BETALAB_DATA_DIR=/data BETALAB_ARTIFACT_ROOT=/artifacts
+# An unprivileged user; named volumes mounted on these folders start out owned by it.
+RUN useradd --create-home --uid 1000 betalab \
+    && mkdir -p /data /artifacts /cache /mnist \
+    && chown betalab:betalab /data /artifacts /cache /mnist
+USER betalab
+
+ENV BETALAB_HOST=0.0.0.0 BETALAB_DATA_DIR=/data BETALAB_ARTIFACT_ROOT=/artifacts \
+    BETALAB_CACHE_DIR=/cache BETALAB_MNIST_DIR=/mnist
 EXPOSE 8000
 CMD ["betalab", "serve", "--external"]

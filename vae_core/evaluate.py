@@ -40,8 +40,8 @@ class SampleSizes:
 FULL = SampleSizes()
 FAST = SampleSizes(
     change_one=(3_000, 1_000, 1_000),
-    fix_one=(500, 250),
-    factor_vae=(500, 250, 1_000),
+    fix_one=(100, 50),  # x 64 pairs: 19,200 images
+    factor_vae=(200, 100, 1_000),  # x 64: 20,200 images
     factors_train=1_000,
     factors_test=500,
     svm_train_cap=2_000,

@@ -30,6 +30,26 @@ def _draw_change_one(
     return first, second
 
 
+def _encode_distinct(
+    ground_truth: GroundTruth,
+    represent: Represent,
+    rows: list[np.ndarray],
+    packed: list[np.ndarray],
+    image_shape: tuple[int, ...],
+    chunk_size: int,
+) -> np.ndarray:
+    """Codes of every factor row, encoding each distinct row's (bit-packed) image only once."""
+    keys = np.ravel_multi_index(np.concatenate(rows).T, ground_truth.factor_sizes)  # [rows]
+    _, first_seen, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    bits = np.concatenate(packed)[first_seen]  # [distinct, H*W/8]
+    size = int(np.prod(image_shape))
+    parts = []
+    for i in range(0, bits.shape[0], chunk_size):
+        images = np.unpackbits(bits[i : i + chunk_size], axis=1, count=size).astype(bool)
+        parts.append(np.asarray(represent(images.reshape(-1, *image_shape)), dtype=np.float64))
+    return np.concatenate(parts)[inverse]  # [rows, num_latents]
+
+
 def change_one_features(
     ground_truth: GroundTruth,
     represent: Represent,
@@ -43,12 +63,13 @@ def change_one_features(
     """Features d = |mu1 - mu2| / max|mu1 - mu2| and labels for change-one pairs (PROTOCOL §4).
 
     Pairs whose two images are identical are redrawn (same label, new factors and offset) until
-    none is left; everything is rendered and encoded in chunks of `chunk_size` pairs.
+    none is left. Images are rendered `chunk_size` pairs at a time and kept bit-packed; each
+    distinct factor row is then encoded once, `chunk_size` images per call.
     Returns ([num_points, num_latents] float32, [num_points] int64 index into changeable_factors).
     """
     changeable = np.asarray(changeable_factors)
     labels = rng.integers(0, changeable.shape[0], num_points)  # [num_points]
-    feats = []
+    rows, packed = [], []
     for start in range(0, num_points, chunk_size):
         chunk_labels = labels[start : start + chunk_size]
         first, second = _draw_change_one(ground_truth, chunk_labels, changeable, fixed_factor, rng)
@@ -60,15 +81,22 @@ def change_one_features(
             f1, f2 = _draw_change_one(
                 ground_truth, chunk_labels[same], changeable, fixed_factor, rng
             )
+            first[same], second[same] = f1, f2
             img1[same], img2[same] = ground_truth.render(f1), ground_truth.render(f2)
             still = (img1[same] == img2[same]).reshape(same.size, -1).all(axis=1)
             same = same[still]
         if same.size:
             raise ValueError(f"{same.size} change-one pairs stayed identical after redrawing")
-        codes = np.asarray(represent(np.concatenate([img1, img2])), dtype=np.float64)
-        diff = np.abs(codes[: len(img1)] - codes[len(img1) :])  # [n, num_latents]
+        rows += [first, second]
+        packed += [np.packbits(im.reshape(len(im), -1), axis=1) for im in (img1, img2)]
+    codes = _encode_distinct(ground_truth, represent, rows, packed, img1.shape[1:], chunk_size)
+    # codes: [2 * pairs, num_latents], chunk by chunk: first rows, then second rows
+    feats, offset = [], 0
+    for n in (len(r) for r in rows[::2]):
+        diff = np.abs(codes[offset : offset + n] - codes[offset + n : offset + 2 * n])
         peak = diff.max(axis=1, keepdims=True)  # [n, 1]
         feats.append(diff / np.where(peak > 0, peak, 1.0))  # a zero difference stays zero
+        offset += 2 * n
     return np.concatenate(feats).astype(np.float32), labels.astype(np.int64)
 
 

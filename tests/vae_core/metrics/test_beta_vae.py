@@ -87,3 +87,17 @@ def test_fix_one_renders_in_bounded_chunks(toy):
     compute_fix_one(toy, spy, seed=0, batch_size=16, num_train=40, num_eval=10, chunk_size=256)
     assert max(seen) <= 256
     assert sum(seen) == 2 * 16 * 50
+
+
+def test_change_one_encodes_each_distinct_factor_row_once(toy):
+    seen = []
+
+    def spy(images):
+        seen.append(images)
+        return factor_codes(images)
+
+    x, _ = change_one_features(toy, spy, 2000, np.random.default_rng(5), chunk_size=700)
+    images = np.concatenate(seen)
+    assert len(images) <= int(np.prod(toy.factor_sizes))  # 1,440 combinations < 4,000 images
+    assert len(np.unique(images.reshape(len(images), -1), axis=0)) == len(images)
+    assert (x.max(axis=1) == 1.0).all()

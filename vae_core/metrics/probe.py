@@ -50,17 +50,20 @@ def mnist_probes(
     seed: int = 0,
     max_train: int | None = None,
     device: str = "cpu",
+    corrupt: float = 0.0,
 ) -> dict[str, float]:
     """Encode the VAE's training subset and the test split, then run the requested probes.
 
     Codes are SAMPLED z by default, as in the paper; `sample=False` uses the encoder mean.
-    `max_train` caps the probe's training set (first rows of the subset) for smoke runs.
+    `max_train` caps the probe's training set (first rows of the subset) for smoke runs;
+    `corrupt` > 0 salt-and-peppers the inputs first (the original denoising evaluation).
     """
     train = data.train if train_indices is None else data.train.subset(train_indices)
     if max_train is not None and len(train) > max_train:
         train = train.subset(np.arange(max_train))
-    codes_train = encode_imageset(model, train, device=device, sample=sample, seed=seed)
-    codes_test = encode_imageset(model, data.test, device=device, sample=sample, seed=seed + 1)
+    kwargs = {"device": device, "sample": sample, "corrupt": corrupt}
+    codes_train = encode_imageset(model, train, seed=seed, **kwargs)
+    codes_test = encode_imageset(model, data.test, seed=seed + 1, **kwargs)
     probes = {"svm_accuracy": svm_probe, "logreg_accuracy": logreg_probe}
     out: dict[str, float] = {}
     for name in names:

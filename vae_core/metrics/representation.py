@@ -7,6 +7,7 @@ import torch
 
 from vae_core.data.images import ImageSet
 from vae_core.metrics.utils import Represent
+from vae_core.noise import salt_and_pepper
 
 
 def encode_batches(
@@ -17,17 +18,23 @@ def encode_batches(
     batch_size: int = 5000,
     sample: bool = False,
     generator: torch.Generator | None = None,
+    corrupt: float = 0.0,
 ) -> np.ndarray:
     """Codes [N, latent] for float images (N, 1, H, W) or (N, H, W): encoder mean, or a sample.
 
     Sampling draws z = mu + sigma * eps with `generator` (on the CPU, so runs are reproducible).
+    `corrupt` > 0 salt-and-peppers every input with that amount first, as the original code did
+    when it evaluated its denoising models (PROTOCOL §2); the default is clean inputs.
     """
     model.eval()
     parts = []
     with torch.no_grad():
         for start in range(0, images.shape[0], batch_size):
             x = torch.from_numpy(np.ascontiguousarray(images[start : start + batch_size]))
-            x = x.to(device=device, dtype=torch.float32)
+            x = x.to(dtype=torch.float32)
+            if corrupt > 0.0:
+                x = salt_and_pepper(x, corrupt, generator, fraction=1.0)
+            x = x.to(device=device)
             if x.dim() == 3:
                 x = x.unsqueeze(1)  # (B, 1, H, W)
             mu, logvar = model.encode(x)  # each (B, latent)
@@ -45,13 +52,20 @@ def make_represent(
     batch_size: int = 5000,
     sample: bool = False,
     seed: int = 0,
+    corrupt: float = 0.0,
 ) -> Represent:
     """A represent(images (N, H, W)) -> codes (N, latent) function for ground-truth metrics."""
-    generator = torch.Generator().manual_seed(seed) if sample else None
+    generator = torch.Generator().manual_seed(seed)
 
     def represent(images: np.ndarray) -> np.ndarray:
         return encode_batches(
-            model, images, device=device, batch_size=batch_size, sample=sample, generator=generator
+            model,
+            images,
+            device=device,
+            batch_size=batch_size,
+            sample=sample,
+            generator=generator,
+            corrupt=corrupt,
         )
 
     return represent
@@ -65,9 +79,10 @@ def encode_imageset(
     batch_size: int = 5000,
     sample: bool = False,
     seed: int = 0,
+    corrupt: float = 0.0,
 ) -> np.ndarray:
     """Codes [N, latent] of an ImageSet, unpacked to floats one batch at a time."""
-    generator = torch.Generator().manual_seed(seed) if sample else None
+    generator = torch.Generator().manual_seed(seed)
     parts = [
         encode_batches(
             model,
@@ -76,6 +91,7 @@ def encode_imageset(
             batch_size=batch_size,
             sample=sample,
             generator=generator,
+            corrupt=corrupt,
         )
         for start in range(0, len(images), batch_size)
     ]

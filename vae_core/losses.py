@@ -31,7 +31,9 @@ def vae_loss(
     Computed in float32 even when the forward pass ran under bf16 autocast.
     """
     logits, mu, logvar = logits.float(), mu.float(), logvar.float()
-    recon = recon_per_example(logits, target.float()).mean()
+    # sum / B equals the mean of per-example sums, without a (B, H*W) intermediate to reduce
+    recon = F.binary_cross_entropy_with_logits(logits, target.float(), reduction="sum")
+    recon = recon / logits.shape[0]
     kl = kl_per_example(mu, logvar).mean()
     total = recon if beta < KL_BETA_MIN else recon + beta * kl
     return total, recon, kl

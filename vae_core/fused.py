@@ -22,6 +22,7 @@ were, and the others train on. `TrainConfig.compile` is not applied on the fused
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ from vae_core.train import (
     load_batch,
 )
 
-__all__ = ["FusedStack", "fused_cost", "train_fused"]
+__all__ = ["FusedStack", "fused_cost", "train_fused", "training_costs"]
 
 
 # ---- the stacked network ----------------------------------------------------------------------
@@ -284,6 +285,37 @@ def fused_cost(
     return torch.stack([total, recon, kl])
 
 
+def training_costs(
+    stack: FusedStack,
+    x: torch.Tensor,
+    *,
+    betas: list[float],
+    noise_gens: list[torch.Generator] | None,
+    reparam_gens: list[torch.Generator],
+    cfg: TrainConfig,
+) -> torch.Tensor:
+    """One training forward of all A models on their clean batches `x` (A, B, 1, H, W): noise (if
+    `noise_gens`), encode, ε per model, decode; (3, A) costs with the graph for backward."""
+    inp = x
+    if noise_gens is not None:
+        inp = torch.stack(
+            [
+                salt_and_pepper(x[i], cfg.noise_amount, g, cfg.noise_fraction)
+                for i, g in enumerate(noise_gens)
+            ]
+        )  # (A, B, 1, H, W)
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+        mu, logvar = stack.encode(inp)  # (A, B, latent)
+        eps = torch.stack(
+            [
+                torch.randn(mu.shape[1:], generator=g, device=x.device, dtype=mu.dtype)
+                for g in reparam_gens
+            ]
+        )  # (A, B, latent)
+        logits = stack.decode(mu + torch.exp(0.5 * logvar) * eps)  # (A, B, 1, H, W)
+        return fused_cost(logits, x, mu, logvar, betas)  # (3, A)
+
+
 # ---- per-model bookkeeping --------------------------------------------------------------------
 
 
@@ -396,12 +428,14 @@ def train_fused(
     data: DataSplits,
     checkpoint_dirs: list[Path],
     callbacks: list[TrainCallback | None] | None = None,
-    train_indices: np.ndarray | None = None,
+    train_indices: np.ndarray | Sequence[np.ndarray | None] | None = None,
 ) -> list[TrainResult]:
     """Train len(betas) models at once, each as `train.train(beta=betas[k], seed=seeds[k])` would.
 
     Each model resumes from its own `checkpoint_dirs[k]/latest.pt` when present (written by
-    `train.train` or by this function). Results come back in input order.
+    `train.train` or by this function). `train_indices` is one array for every model or a list
+    with one entry per model (e.g. per-seed labelled subsets of equal size). Results come back in
+    input order.
     """
     k_models = len(betas)
     callbacks = list(callbacks) if callbacks is not None else [None] * k_models
@@ -409,6 +443,12 @@ def train_fused(
         raise ValueError(
             "betas, seeds, checkpoint_dirs and callbacks must have one entry per model"
         )
+    if train_indices is None or isinstance(train_indices, np.ndarray):
+        indices = [train_indices] * k_models
+    else:
+        indices = list(train_indices)
+        if len(indices) != k_models:
+            raise ValueError("train_indices must be one array or one entry per model")
     cfg = train_config
     device = _device_of(cfg.device)
     train_set, val_set = data.train, data.validation
@@ -441,7 +481,7 @@ def train_fused(
                 seed=seed,
                 seeds=stream,
                 identity=identity,
-                pool=_train_pool(len(train_set), cfg, train_indices, stream["subset"]),
+                pool=_train_pool(len(train_set), cfg, indices[k], stream["subset"]),
                 gens={n: _torch_gen(stream[n], device) for n in ("noise", "reparam")},
                 shuffle=np.random.default_rng(stream["shuffle"]),
                 progress=_Progress(),
@@ -495,7 +535,6 @@ def train_fused(
         active[i].finish("completed")
     retire(already)
     denoise = model_config.denoising
-    autocast = dict(device_type=device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
     image_shape = (1, *train_set.image_shape)
 
     while active:
@@ -517,26 +556,14 @@ def train_fused(
             idx = np.concatenate([m.order[step] for m in active])
             b = len(active[0].order[step])
             x = load_batch(train_set, idx, device).view(a, b, *image_shape)  # (A, B, 1, H, W)
-            inp = x
-            if denoise:
-                inp = torch.stack(
-                    [
-                        salt_and_pepper(x[i], cfg.noise_amount, m.gens["noise"], cfg.noise_fraction)
-                        for i, m in enumerate(active)
-                    ]
-                )  # (A, B, 1, H, W)
-            with torch.autocast(**autocast):
-                mu, logvar = stack.encode(inp)  # (A, B, latent)
-                eps = torch.stack(
-                    [
-                        torch.randn(
-                            mu.shape[1:], generator=m.gens["reparam"], device=device, dtype=mu.dtype
-                        )
-                        for m in active
-                    ]
-                )  # (A, B, latent)
-                logits = stack.decode(mu + torch.exp(0.5 * logvar) * eps)  # (A, B, 1, H, W)
-                costs = fused_cost(logits, x, mu, logvar, [m.beta for m in active])  # (3, A)
+            costs = training_costs(
+                stack,
+                x,
+                betas=[m.beta for m in active],
+                noise_gens=[m.gens["noise"] for m in active] if denoise else None,
+                reparam_gens=[m.gens["reparam"] for m in active],
+                cfg=cfg,
+            )  # (3, A)
             finite = torch.isfinite(costs[0]).tolist()
             failed = [i for i, ok in enumerate(finite) if not ok]
             for i in failed:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from persistence.db import session_scope
 from persistence.runs import mark_enqueued
 from persistence.settings import Settings
+from worker.bundles import bundles_for
 from worker.celery_app import EVAL_QUEUE, EVAL_TASK, TRAIN_QUEUE, TRAIN_TASK, get_celery
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,9 @@ def new_task_id() -> str:
     return uuid.uuid4().hex
 
 
-def send(items: Sequence[tuple[str, str, str]], *, settings: Settings) -> int:
-    """Publish (run id, task id, phase) triples; returns how many reached the broker.
+def send(items: Sequence[tuple[str | list[str], str, str]], *, settings: Settings) -> int:
+    """Publish (run id or bundle of run ids, task id, phase) triples; returns how many reached
+    the broker.
 
     A broker outage is logged, not raised: the runs are already queued in the database and the
     sweeper sends them again.
@@ -42,14 +44,26 @@ def send(items: Sequence[tuple[str, str, str]], *, settings: Settings) -> int:
 
 
 def enqueue_runs(run_ids: Sequence[str], *, settings: Settings) -> None:
-    """Record a task id for each queued run (committed first), then send the train tasks."""
+    """Record a task id for each queued run (committed first), then send the train tasks.
+
+    With `fused_bundle_size` > 1, runs of one experiment and model type share one task (a
+    bundle, trained fused) and its task id; each run keeps its own row and status.
+    """
     run_ids = list(run_ids)
     if not run_ids:
         return
-    task_ids = [new_task_id() for _ in run_ids]
+    bundles = bundles_for(run_ids, settings=settings)
+    bundle_ids = [new_task_id() for _ in bundles]
     with session_scope(settings.database_url_effective) as session:
-        mark_enqueued(session=session, run_ids=run_ids, task_ids=task_ids)
-    send([(r, t, "train") for r, t in zip(run_ids, task_ids, strict=True)], settings=settings)
+        mark_enqueued(
+            session=session,
+            run_ids=[r for b in bundles for r in b],
+            task_ids=[t for b, t in zip(bundles, bundle_ids, strict=True) for _ in b],
+        )
+    items = [
+        (b[0] if len(b) == 1 else b, t, "train") for b, t in zip(bundles, bundle_ids, strict=True)
+    ]
+    send(items, settings=settings)
 
 
 def revoke_tasks(task_ids: Sequence[str], *, settings: Settings) -> None:

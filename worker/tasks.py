@@ -7,12 +7,14 @@ half-trained run resumes from `latest.pt`, and past `max_attempts` the run fails
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -32,10 +34,18 @@ from vae_core.data import load_dataset
 from vae_core.data.images import DataSplits
 from vae_core.data.mnist import label_fraction_indices
 from vae_core.evaluate import evaluate_run
+from vae_core.fused import train_fused
 from vae_core.metrics.registry import DEFAULT_METRICS
 from vae_core.models import model_config_for
-from vae_core.train import TrainConfig, get_train_config, load_checkpoint_model, train
+from vae_core.train import (
+    TrainConfig,
+    TrainResult,
+    get_train_config,
+    load_checkpoint_model,
+    train,
+)
 from worker import dispatch
+from worker.bundles import BundleKey
 from worker.celery_app import EVAL_TASK, TRAIN_TASK
 from worker.progress import Heartbeat, RunCallback
 
@@ -185,6 +195,18 @@ def train_one(run_id: str, *, task_id: str, worker: str, settings: Settings) -> 
         _retry(settings, run_id, task_id, exc)
         return
 
+    settle_training(settings, run_id, task_id, result, callback, spent)
+
+
+def settle_training(
+    settings: Settings,
+    run_id: str,
+    task_id: str,
+    result: TrainResult,
+    callback: RunCallback,
+    spent: float,
+) -> None:
+    """Record a finished training call: failed, cancelled, or handed to evaluation."""
     if callback.lost:
         logger.info("run %s is owned by another delivery now; dropping this one", run_id)
         return
@@ -196,7 +218,7 @@ def train_one(run_id: str, *, task_id: str, worker: str, settings: Settings) -> 
         return
     eval_id = dispatch.new_task_id()
     history = [vars(h) for h in result.history]
-    with session_factory(url)() as session:
+    with session_factory(settings.database_url_effective)() as session:
         handed_over = runs.finish_training(
             session=session,
             run_id=run_id,
@@ -208,6 +230,76 @@ def train_one(run_id: str, *, task_id: str, worker: str, settings: Settings) -> 
         )
     if handed_over:
         dispatch.send([(run_id, eval_id, "evaluate")], settings=settings)
+
+
+def train_bundle(run_ids: Sequence[str], *, task_id: str, worker: str, settings: Settings) -> None:
+    """Claim each run of the bundle, train the claimed ones fused, settle each on its own."""
+    claimed: list[tuple[Run, Experiment]] = []
+    for run_id in run_ids:
+        run, experiment = _claim(settings, run_id, task_id, worker, "train")
+        if run is not None:
+            claimed.append((run, experiment))
+    groups: dict[BundleKey, list[tuple[Run, Experiment]]] = {}
+    for run, experiment in claimed:
+        groups.setdefault((run.experiment_id, run.model_type, run.label_fraction), []).append(
+            (run, experiment)
+        )
+    for members in groups.values():
+        logger.info("training %d run(s) fused: %s", len(members), [r.id for r, _ in members])
+        _train_fused_group(members, task_id=task_id, settings=settings)
+
+
+def _train_fused_group(
+    members: list[tuple[Run, Experiment]], *, task_id: str, settings: Settings
+) -> None:
+    """Fused training of claimed runs that share experiment, model type and label fraction."""
+    url = settings.database_url_effective
+    experiment = members[0][1]
+    callbacks = [RunCallback(database_url=url, run_id=r.id, task_id=task_id) for r, _ in members]
+    spent = 0.0
+    try:
+        with contextlib.ExitStack() as beats:
+            for run, _ in members:
+                beats.enter_context(
+                    Heartbeat(
+                        database_url=url,
+                        run_id=run.id,
+                        task_id=task_id,
+                        interval_s=settings.heartbeat_interval_s,
+                    )
+                )
+            t0 = time.perf_counter()
+            data = dataset_for(experiment.dataset, settings)
+            config = replace(
+                train_config_from_spec(experiment.spec.get("training")),
+                device=worker_device(),
+            )
+            results = train_fused(
+                model_config=model_config_for(experiment.dataset, members[0][0].model_type),
+                train_config=config,
+                betas=[r.beta for r, _ in members],
+                seeds=[r.seed for r, _ in members],
+                data=data,
+                checkpoint_dirs=[
+                    run_checkpoint_dir(settings.artifact_root_effective, r.experiment_id, r.id)
+                    for r, _ in members
+                ],
+                callbacks=callbacks,
+                train_indices=[train_indices_for(r, data) for r, _ in members],
+            )
+            db_seconds = sum(c.db_seconds for c in callbacks)
+            spent = (time.perf_counter() - t0 - db_seconds) / len(members)  # an equal share each
+    except SoftTimeLimitExceeded:
+        reason = f"time limit of {settings.task_soft_time_limit_s} s exceeded"
+        for run, _ in members:
+            _end(settings, run.id, task_id, RunStatus.failed, reason, spent)
+        return
+    except Exception as exc:  # the shared program broke: every run retries on its own
+        for run, _ in members:
+            _retry(settings, run.id, task_id, exc)
+        return
+    for (run, _), result, callback in zip(members, results, callbacks, strict=True):
+        settle_training(settings, run.id, task_id, result, callback, spent)
 
 
 # ---- evaluation -------------------------------------------------------------------------------
@@ -269,13 +361,16 @@ def evaluate_one(run_id: str, *, task_id: str, worker: str, settings: Settings) 
 
 @shared_task(name=TRAIN_TASK, bind=True)
 def train_task(self: Any, run_ids: str | list[str]) -> None:
-    """Train one run id (or a bundle of run ids, one after another)."""
+    """Train one run id, or a bundle of run ids: fused when `fused_bundle_size` > 1."""
     settings = get_settings()
     _configure_threads(settings)
-    for run_id in [run_ids] if isinstance(run_ids, str) else list(run_ids):
-        train_one(
-            run_id, task_id=self.request.id, worker=_worker_name(self.request), settings=settings
-        )
+    ids = [run_ids] if isinstance(run_ids, str) else list(run_ids)
+    worker = _worker_name(self.request)
+    if len(ids) > 1 and settings.fused_bundle_size > 1:
+        train_bundle(ids, task_id=self.request.id, worker=worker, settings=settings)
+        return
+    for run_id in ids:
+        train_one(run_id, task_id=self.request.id, worker=worker, settings=settings)
 
 
 @shared_task(name=EVAL_TASK, bind=True)

@@ -98,8 +98,10 @@ def _duration(seconds: float | None) -> str:
 
 
 def _run_label(run: RunPublic) -> str:
-    fraction = "" if run.label_fraction is None else f" lf={run.label_fraction:g}"
-    return f"β={run.beta:g} s{run.seed}{fraction}"
+    beta = f"{run.beta:g}" if isinstance(run.beta, float | int) else "?"
+    fraction = run.label_fraction
+    fraction_text = f" lf={fraction:g}" if isinstance(fraction, float | int) else ""
+    return f"β={beta} s{run.seed}{fraction_text}"
 
 
 def _type_info(runs: list[RunPublic]) -> str:

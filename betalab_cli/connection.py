@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -133,10 +132,8 @@ def report_errors(func: Callable[P, T]) -> Callable[P, T]:
         except CliError as exc:
             typer.echo(f"error: {exc.message}", err=True)
             raise typer.Exit(int(exc.code)) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted; the server keeps running the experiment", err=True)
+            raise typer.Exit(130) from None
 
     return wrapper
-
-
-def server_from_env() -> str:
-    """The server URL from BETALAB_SERVER, else the local default."""
-    return os.environ.get("BETALAB_SERVER", DEFAULT_SERVER)

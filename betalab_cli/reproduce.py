@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -193,7 +194,9 @@ def embedded_server(console: Console) -> Iterator[tuple[str, str]]:
             key = create_api_key(session=session, name="reproduce --embedded")
         yield url, key
     finally:
-        process.terminate()
+        # SIGINT, not SIGTERM: uvicorn re-raises SIGTERM after shutdown, which would end the
+        # server before it stops its workers and broker.
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:

@@ -28,7 +28,7 @@ class Submitted:
 
 @pytest.fixture(scope="module")
 def submitted(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Submitted:
-    """The smoke preset, then a one-run spec file whose run is made to fail (beta = inf)."""
+    """The smoke preset, then a one-run spec file whose run is made to fail (beta = 1e300)."""
     smoke = betalab("submit", "--preset", "smoke", server=service.url, api_key=service.api_key)
     assert smoke.exit_code == 0, smoke.output
     spec = tmp_path_factory.mktemp("spec") / "fail.json"
@@ -51,7 +51,8 @@ def submitted(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Sub
     # The single worker is busy with the smoke runs submitted first, so this lands in time.
     with session_scope(service.database_url) as session:
         session.execute(
-            sa.update(Run).where(Run.experiment_id == failing_id).values(beta=float("inf"))
+            # float32 overflows: the first training loss is not finite, so the run fails.
+            sa.update(Run).where(Run.experiment_id == failing_id).values(beta=1e300)
         )
     return Submitted(smoke.stdout.strip(), failing_id)
 
@@ -82,7 +83,7 @@ def test_watch_exits_1_naming_the_failed_run_and_its_reason(
     service: Service, submitted: Submitted
 ) -> None:
     result = betalab("watch", submitted.failing_id, "--interval", "0.5", server=service.url)
-    assert result.exit_code == 1, result.output + service.logs()
+    assert result.exit_code == 1, f"{result.output}{result.exception!r}{service.logs()}"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error: 1 of 1 runs failed; first: fc")

@@ -153,5 +153,6 @@ def test_reproduce_smoke_embedded_runs_the_grid_and_writes_figure_table_and_poin
     assert re.search(r"^\| fc \| – \| \S+ \| \S+ \|$", report, re.M)  # the trend row
     mean = f"{float(rows[1]['mean']):.4f}"
     assert f"| fc | – | 2 | {mean} ± " in report
-    with pytest.raises(httpx.TransportError):  # the embedded server was stopped
+    with pytest.raises(httpx.TransportError):  # the embedded server was stopped ...
         httpx.get(f"{url}/healthz", timeout=2)
+    assert not (short_data_dir / "broker" / "redis.sock").exists()  # ... with its broker

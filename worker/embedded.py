@@ -7,10 +7,13 @@ queued run (and the sweeper re-sends from the database anyway).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
+import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import redis
@@ -122,6 +125,26 @@ class EmbeddedBroker:
             self.process.wait(timeout=5)
 
 
+def _uvicorn_server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn re-raises SIGTERM after shutdown, which would skip our cleanup; we don't."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            previous = {
+                sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+            }
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return Server
+
+
 def serve(settings: Settings, *, gpus: list[int] | None = None, cpu: int | None = 1) -> None:
     """Run the API with a migrated database, the broker (embedded unless configured) and workers."""
     import uvicorn
@@ -131,6 +154,7 @@ def serve(settings: Settings, *, gpus: list[int] | None = None, cpu: int | None 
     from worker.pool import start_pool
     from worker.sweeper import PeriodicSweeper
 
+    server_class = _uvicorn_server_class()
     upgrade(settings.database_url_effective)
     broker = None
     if not settings.broker_url:
@@ -144,7 +168,7 @@ def serve(settings: Settings, *, gpus: list[int] | None = None, cpu: int | None 
         else:
             sweeper = PeriodicSweeper(settings).start()
         config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port)
-        uvicorn.Server(config).run()
+        server_class(config).run()
     finally:
         if sweeper is not None:
             sweeper.stop()

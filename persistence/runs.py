@@ -54,6 +54,11 @@ EPOCH_FIELDS = (
 # ---- experiment status ------------------------------------------------------------------------
 
 
+def _rows(result: Any) -> int:
+    """Rows changed by an UPDATE (a CursorResult's rowcount)."""
+    return int(result.rowcount)
+
+
 def _lock_experiment(session: Session, experiment_id: str) -> Experiment | None:
     """The experiment row, locked for this transaction on PostgreSQL."""
     return session.execute(
@@ -222,7 +227,7 @@ def claim_run(
         claimable = sa.or_(
             Run.status == RunStatus.queued, sa.and_(Run.status == RunStatus.running, gone)
         )
-        increment = sa.literal(1)
+        increment: Any = sa.literal(1)
         new_status = RunStatus.running
     elif phase == "evaluate":
         claimable = sa.and_(Run.status == RunStatus.evaluating, sa.or_(Run.worker.is_(None), gone))
@@ -262,7 +267,7 @@ def claim_run(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if _rows(result) != 1:
         session.commit()
         return Claim(None, f"run is {run.status.value} under another live task")
     session.refresh(run)
@@ -289,7 +294,7 @@ def record_epoch(
         .values(epochs_done=epoch, current_loss=stats["val_loss"], heartbeat_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if _rows(result) != 1:
         session.rollback()
         return False
     session.execute(sa.delete(RunEpoch).where(RunEpoch.run_id == run_id, RunEpoch.epoch >= epoch))
@@ -311,7 +316,7 @@ def heartbeat(*, session: Session, run_id: str, task_id: str) -> bool:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount == 1
+    return _rows(result) == 1
 
 
 def finish_training(
@@ -346,7 +351,7 @@ def finish_training(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if _rows(result) != 1:
         session.rollback()
         return False
     have = set(
@@ -388,7 +393,7 @@ def complete_run(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if _rows(result) != 1:
         session.rollback()
         return False
     session.execute(sa.delete(MetricResult).where(MetricResult.run_id == run_id))
@@ -449,7 +454,7 @@ def end_run(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if _rows(result) != 1:
         session.rollback()
         return False
     refresh_experiment_status(session=session, experiment_id=experiment_id)
@@ -486,7 +491,7 @@ def release_for_retry(
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return phase if result.rowcount == 1 else None
+    return phase if _rows(result) == 1 else None
 
 
 # ---- sweeper side -----------------------------------------------------------------------------
@@ -553,4 +558,4 @@ def reassign_task(
         sa.update(Run).where(*cond).values(**values).execution_options(synchronize_session=False)
     )
     session.commit()
-    return phase if result.rowcount == 1 else None
+    return phase if _rows(result) == 1 else None

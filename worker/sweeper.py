@@ -75,7 +75,7 @@ def broker_task_ids(url: str, fresh_after: float) -> set[str]:
         ids = {tid for items in pipe.execute() for raw in items if (tid := _task_id(raw))}
         fresh_tags = client.zrangebyscore("unacked_index", fresh_after, "+inf")
         if fresh_tags:
-            for raw in client.hmget("unacked", fresh_tags):
+            for raw in client.hmget("unacked", list(fresh_tags)):  # type: ignore[arg-type]
                 if raw:
                     message = json.loads(raw)[0]
                     ids.add(message.get("headers", {}).get("id"))

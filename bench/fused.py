@@ -1,5 +1,6 @@
 """Benchmark: fused grid training (K models as one batched program) against the same K models
-trained one after another with train.py's step, on the same number of model-images, same run.
+trained one after another with train.py's own `train_step` (fused-kernel Adam), on the same
+number of model-images, in the same run.
 
 Both sides time the training step only (data loading, forward, cost, backward, Adam) after
 `--warmup` untimed steps (of each model in turn; of the fused stack), so neither side is charged
@@ -24,13 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vae_core.data import shapes  # noqa: E402
 from vae_core.fused import FusedStack, training_costs  # noqa: E402
-from vae_core.losses import KL_BETA_MIN, vae_loss  # noqa: E402
+from vae_core.losses import KL_BETA_MIN  # noqa: E402
 from vae_core.models import build_model, model_config_for  # noqa: E402
 from vae_core.train import (  # noqa: E402
     _stream_seeds,
     _torch_gen,
     get_train_config,
     load_batch,
+    make_optimizer,
+    train_step,
 )
 
 PAPER_BETAS = [round(0.2 * i, 1) for i in range(26)]  # 0.0 .. 5.0
@@ -65,21 +68,16 @@ def run_sequential(images, betas, seeds, steps, warmup, batch, cfg, device) -> f
         streams = _stream_seeds(seed)
         model = build_model(model_cfg, torch.Generator().manual_seed(streams["init"])).to(device)
         lr = cfg.beta0_learning_rate if beta < KL_BETA_MIN else cfg.learning_rate
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        reparam = _torch_gen(streams["reparam"], device)
+        optimizer = make_optimizer(model, lr)
+        gens = {n: _torch_gen(streams[n], device) for n in ("noise", "reparam")}
         model.train()
         for i, idx in enumerate(idxs):
             if i == warmup:
                 _sync(device)
                 t0 = time.perf_counter()
             x = load_batch(images, idx, device)  # (B, 1, 64, 64)
-            logits, mu, logvar = model(x, reparam)
-            costs = vae_loss(logits, x, mu, logvar, beta)
-            if not torch.isfinite(costs[0]).item():
+            if train_step(model, optimizer, x, beta, cfg, gens, denoise=False) is None:
                 raise RuntimeError("non-finite loss in the benchmark")
-            optimizer.zero_grad(set_to_none=True)
-            costs[0].backward()
-            optimizer.step()
         _sync(device)
         total += time.perf_counter() - t0
         del model, optimizer

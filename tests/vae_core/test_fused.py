@@ -13,7 +13,14 @@ from vae_core.data.images import DataSplits, ImageSet
 from vae_core.fused import FusedStack, train_fused
 from vae_core.losses import KL_BETA_MIN
 from vae_core.models import build_model, model_config_for
-from vae_core.train import EpochStats, TrainResult, dataset_cost, get_train_config, train
+from vae_core.train import (
+    EpochStats,
+    TrainResult,
+    dataset_cost,
+    get_train_config,
+    make_optimizer,
+    train,
+)
 
 SEEDS = [11, 12, 13]
 BETAS = [0.0, 1.0, 4.0]
@@ -132,7 +139,7 @@ def test_stacked_adam_equals_torch_adam_per_model() -> None:
     opts = []
     for model, state, lr in zip(singles, states, stack.lrs, strict=True):
         model.load_state_dict(state)
-        opts.append(torch.optim.Adam(model.parameters(), lr=lr))
+        opts.append(make_optimizer(model, lr))
     for _ in range(4):
         grads = {n: torch.randn_like(p) for n, p in stack.params.items()}
         for n, p in stack.params.items():

@@ -181,7 +181,7 @@ def rss_child(fraction: float) -> None:
     from vae_core.train import train
 
     data = build_dataset(seed=0)
-    cfg = get_train_config("paper", train_fraction=fraction, max_epochs=1)
+    cfg = get_train_config("paper", train_fraction=fraction, max_epochs=1, validation_cap=5000)
     with tempfile.TemporaryDirectory() as tmp:
         result = train(
             model_config=model_config_for("shapes", "fc"),

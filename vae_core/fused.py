@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.adam import adam as adam_kernel
 
 from vae_core.checkpoint import BEST_NAME, LATEST_NAME, atomic_save, load_checkpoint
 from vae_core.data.images import DataSplits, ImageSet
@@ -194,30 +195,46 @@ class FusedStack:
 
     @torch.no_grad()
     def adam_step(self) -> None:
-        """One Adam step per model (torch.optim.Adam's arithmetic, per-model lr and step count).
+        """One Adam step per model with train.py's fused Adam kernel, applied to per-model slices.
 
-        In place, without temporaries: each gradient's storage takes the update, so the stacked
-        (K, ...) tensors never allocate K-model-sized scratch (measured 2-4x faster at K=8).
+        Adam is elementwise, so the kernel over model k's slices of the stacked tensors is exactly
+        model k's own optimiser step (same lr, step count and arithmetic); one call per distinct lr.
         """
         b1, b2 = self.adam_betas
+        by_lr: dict[float, list[int]] = {}
+        for i, lr in enumerate(self.lrs):
+            by_lr.setdefault(lr, []).append(i)
+        for lr, positions in by_lr.items():
+            lists: tuple[list[torch.Tensor], ...] = ([], [], [], [], [])
+            for n, p in self.params.items():
+                if p.grad is None:
+                    continue
+                for i in positions:
+                    step = torch.tensor(float(self.steps[i]), dtype=torch.float32, device=p.device)
+                    for out, t in zip(
+                        lists,
+                        (p[i], p.grad[i], self.exp_avg[n][i], self.exp_avg_sq[n][i], step),
+                        strict=True,
+                    ):
+                        out.append(t)
+            params, grads, exp_avgs, exp_avg_sqs, steps = lists
+            adam_kernel(
+                params,
+                grads,
+                exp_avgs,
+                exp_avg_sqs,
+                [],
+                steps,
+                fused=True,
+                amsgrad=False,
+                beta1=b1,
+                beta2=b2,
+                lr=lr,
+                weight_decay=0.0,
+                eps=self.adam_eps,
+                maximize=False,
+            )
         self.steps = [s + 1 for s in self.steps]
-        bc1 = [1 - b1**s for s in self.steps]
-        bc2_sqrt = [(1 - b2**s) ** 0.5 for s in self.steps]
-        step_size = [-(lr / bc) for lr, bc in zip(self.lrs, bc1, strict=True)]
-        first = self.params[self.param_names[0]]
-        size_all = torch.tensor(step_size, dtype=first.dtype, device=first.device)  # (A,)
-        bc2_all = torch.tensor(bc2_sqrt, dtype=first.dtype, device=first.device)  # (A,)
-        for n, p in self.params.items():
-            if p.grad is None:
-                continue
-            shape = (len(self),) + (1,) * (p.dim() - 1)
-            g, m, v = p.grad, self.exp_avg[n], self.exp_avg_sq[n]
-            m.lerp_(g, 1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            denom = torch.sqrt(v, out=g).div_(bc2_all.view(shape)).add_(self.adam_eps)
-            update = torch.div(m, denom, out=g).mul_(size_all.view(shape))  # -lr·m̂/(√v̂+ε)
-            p.add_(update)
-            p.grad = None
 
     # -- membership ------------------------------------------------------------------------------
 

@@ -42,10 +42,13 @@ def importance_matrix(
     num_factors = factors_train.shape[1]
     if n_jobs is None:
         n_jobs = min(os.cpu_count() or 1, num_factors)
-    fits = Parallel(n_jobs=n_jobs)(
+    # GBT fits one tree per class per stage: start the factors with most classes first
+    order = np.argsort([-len(np.unique(factors_train[:, j])) for j in range(num_factors)])
+    done = Parallel(n_jobs=n_jobs)(
         delayed(_fit_factor)(codes_train, factors_train[:, j], codes_test, factors_test[:, j], seed)
-        for j in range(num_factors)
+        for j in order
     )
+    fits = [done[i] for i in np.argsort(order)]  # back to factor order
     matrix = np.stack([f[0] for f in fits], axis=1)  # [num_latents, num_factors]
     return matrix, float(np.mean([f[1] for f in fits])), float(np.mean([f[2] for f in fits]))
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vae_core.metrics.dci import completeness, compute_dci, disentanglement
+from vae_core.metrics.dci import completeness, compute_dci, disentanglement, importance_matrix
 
 
 def test_identity_importance_is_fully_disentangled_and_complete():
@@ -51,3 +51,12 @@ def test_permuting_latents_leaves_scores_unchanged_and_two_jobs_agree(factor_sam
     permuted = compute_dci(c_train[:, perm], f_train, c_test[:, perm], f_test, n_jobs=2)
     for key, value in base.items():
         assert permuted[key] == pytest.approx(value, abs=0.02), key
+
+
+def test_importance_columns_stay_in_factor_order(factor_sample):
+    # factors are fitted largest-first (sizes 3,4,5,4,6); column j must still be factor j
+    f_train, f_test = factor_sample[0][:300], factor_sample[1][:100]
+    matrix, _, _ = importance_matrix(
+        f_train.astype(float), f_train, f_test.astype(float), f_test, n_jobs=1
+    )
+    assert matrix.argmax(axis=0).tolist() == [0, 1, 2, 3, 4]

@@ -96,7 +96,8 @@ def main() -> None:
                 return rows if all(r.status in TERMINAL for r in rows) else None
 
             # Warm-up: the worker is up and has the dataset cache on disk.
-            wait(lambda: done(post(smoke_spec("warm-up", 1))), timeout=600, interval=0.5)
+            warm_up = post(smoke_spec("warm-up", 1))
+            wait(lambda: done(warm_up), timeout=600, interval=0.5)
 
             t0 = time.monotonic()
             first = post(smoke_spec("first-epoch", 1))

@@ -125,7 +125,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON line last")
     parser.add_argument("--k", type=int, default=26, help="models: the first K βs of 0..5/0.2")
     parser.add_argument("--batch-size", type=int, default=250)
-    parser.add_argument("--steps", type=int, default=2, help="timed training steps per model")
+    parser.add_argument("--steps", type=int, default=1, help="timed training steps per model")
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps before timing")
     parser.add_argument("--subset", type=int, default=10_000, help="training images drawn from")
     parser.add_argument("--cache-dir", type=Path, default=None)

@@ -102,6 +102,7 @@ def test_killed_bundle_resumes_each_run_alone_from_its_fused_checkpoint(
     finally:
         first.kill9()
     killed_at = time.time()
+    assert f"training 2 run(s) fused: {run_ids}" in first.log(), first.log()[-3000:]
     before = {r: {e.epoch: e.id for e in epochs_of(bundle_settings, r)} for r in run_ids}
     assert all(2 <= len(b) < 5 for b in before.values())
 
@@ -146,6 +147,7 @@ def test_cancel_stops_every_run_of_a_running_bundle(
         )
     finally:
         worker.stop()
+    assert f"training 2 run(s) fused: {run_ids}" in worker.log(), worker.log()[-3000:]
     assert [r.status for r in runs] == [RunStatus.cancelled, RunStatus.cancelled]
     assert all(r.epochs_done <= at_cancel + 1 and r.attempts == 1 for r in runs)
     assert all(metric_keys(bundle_settings, r.id) == [] for r in runs)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from vae_core.analysis.reconstructions import reconstructions_png
 from vae_core.analysis.response import response_png
@@ -22,6 +21,7 @@ from vae_core.metrics.registry import validate_metrics
 from vae_core.metrics.representation import encode_imageset, make_represent
 from vae_core.metrics.sap import compute_sap
 from vae_core.metrics.utils import GroundTruth, Represent, encode_factors
+from vae_core.models import BetaVAE
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def _factor_metrics(
 
 
 def _shapes_metrics(
-    model: torch.nn.Module,
+    model: BetaVAE,
     data: DataSplits,
     names: list[str],
     seed: int,
@@ -101,27 +101,29 @@ def _shapes_metrics(
     )
     values: dict[str, float] = {}
     if "beta_vae_change_one" in names:
-        train, val, test = sizes.change_one
-        res = compute_change_one(ground_truth, represent, seed, train, val, test)
+        n_train, n_val, n_test = sizes.change_one
+        res = compute_change_one(ground_truth, represent, seed, n_train, n_val, n_test)
         values["beta_vae_change_one"] = res["beta_vae_change_one"]
     if "beta_vae_fix_one" in names:
         res = compute_fix_one(ground_truth, represent, seed + 1, 64, *sizes.fix_one)
         values["beta_vae_fix_one"] = res["beta_vae_fix_one"]
     if "factor_vae" in names:
-        train, evals, var = sizes.factor_vae
-        res = compute_factor_vae(ground_truth, represent, seed + 2, 64, train, evals, var)
+        n_train, n_eval, n_var = sizes.factor_vae
+        res = compute_factor_vae(ground_truth, represent, seed + 2, 64, n_train, n_eval, n_var)
         values["factor_vae"] = res["factor_vae"]
     values.update(_factor_metrics(names, ground_truth, represent, seed + 3, sizes))
     test = data.test
     if sizes.response_cap is not None and len(test) > sizes.response_cap:
         test = test.subset(np.arange(sizes.response_cap))
+    if test.factors is None:
+        raise ValueError("the shapes test split must carry its factors")
     codes = encode_imageset(model, test, device=device)  # [N, latent] encoder means
     return values, {"response": response_png(codes, test.factors, ground_truth.factor_sizes)}
 
 
 def evaluate_run(
     *,
-    model: torch.nn.Module,
+    model: BetaVAE,
     data: DataSplits,
     metrics: list[str],
     seed: int,

@@ -69,7 +69,8 @@ def curve(
     for row in rows:
         key = (row["model_type"], row.get("label_fraction"), float(row["beta"]))
         groups[key].append(row)
-    points, per_curve = [], defaultdict(lambda: ([], []))
+    points: list[dict] = []
+    per_curve: dict[tuple, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     for (model_type, fraction, beta), members in sorted(groups.items(), key=_group_key):
         usable = sorted((r for r in members if _usable(r)), key=lambda r: r["seed"])
         values = [float(r["value"]) for r in usable]

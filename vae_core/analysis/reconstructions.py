@@ -6,10 +6,11 @@ import numpy as np
 import torch
 
 from vae_core.analysis.images import grid_png
+from vae_core.models import BetaVAE
 
 
 def reconstructions_png(
-    model: torch.nn.Module, images: np.ndarray, *, device: str = "cpu", scale: int = 1
+    model: BetaVAE, images: np.ndarray, *, device: str = "cpu", scale: int = 1
 ) -> bytes:
     """PNG with inputs (B, 1, H, W) in [0, 1] above sigmoid(decode(mu)) of each."""
     model.eval()

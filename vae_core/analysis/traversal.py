@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from vae_core.analysis.images import grid_png
+from vae_core.models import BetaVAE
 
 
 def latent_order(mu: torch.Tensor, logvar: torch.Tensor) -> np.ndarray:
@@ -15,7 +16,7 @@ def latent_order(mu: torch.Tensor, logvar: torch.Tensor) -> np.ndarray:
 
 
 def traversal_png(
-    model: torch.nn.Module,
+    model: BetaVAE,
     image: np.ndarray,
     batch: np.ndarray,
     *,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
 from vae_core.data.images import DataSplits
 from vae_core.metrics.representation import encode_imageset
+from vae_core.models import BetaVAE
 
 
 def svm_probe(
@@ -41,7 +41,7 @@ def logreg_probe(
 
 
 def mnist_probes(
-    model: torch.nn.Module,
+    model: BetaVAE,
     data: DataSplits,
     *,
     names: tuple[str, ...] = ("svm_accuracy",),
@@ -61,9 +61,14 @@ def mnist_probes(
     train = data.train if train_indices is None else data.train.subset(train_indices)
     if max_train is not None and len(train) > max_train:
         train = train.subset(np.arange(max_train))
-    kwargs = {"device": device, "sample": sample, "corrupt": corrupt}
-    codes_train = encode_imageset(model, train, seed=seed, **kwargs)
-    codes_test = encode_imageset(model, data.test, seed=seed + 1, **kwargs)
+    if train.labels is None or data.test.labels is None:
+        raise ValueError("the probes need labelled train and test images")
+    codes_train = encode_imageset(
+        model, train, device=device, sample=sample, seed=seed, corrupt=corrupt
+    )
+    codes_test = encode_imageset(
+        model, data.test, device=device, sample=sample, seed=seed + 1, corrupt=corrupt
+    )
     probes = {"svm_accuracy": svm_probe, "logreg_accuracy": logreg_probe}
     out: dict[str, float] = {}
     for name in names:

@@ -7,10 +7,11 @@ import torch
 
 from vae_core.data.images import ImageSet
 from vae_core.losses import kl_per_example, recon_per_example
+from vae_core.models import BetaVAE
 
 
 def compute_reconstruction(
-    model: torch.nn.Module,
+    model: BetaVAE,
     images: ImageSet,
     *,
     beta: float = 1.0,

@@ -7,11 +7,12 @@ import torch
 
 from vae_core.data.images import ImageSet
 from vae_core.metrics.utils import Represent
+from vae_core.models import BetaVAE
 from vae_core.noise import salt_and_pepper
 
 
 def encode_batches(
-    model: torch.nn.Module,
+    model: BetaVAE,
     images: np.ndarray,
     *,
     device: str = "cpu",
@@ -46,7 +47,7 @@ def encode_batches(
 
 
 def make_represent(
-    model: torch.nn.Module,
+    model: BetaVAE,
     *,
     device: str = "cpu",
     batch_size: int = 5000,
@@ -72,7 +73,7 @@ def make_represent(
 
 
 def encode_imageset(
-    model: torch.nn.Module,
+    model: BetaVAE,
     images: ImageSet,
     *,
     device: str = "cpu",

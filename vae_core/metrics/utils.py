@@ -14,8 +14,11 @@ Represent = Callable[[np.ndarray], np.ndarray]  # images (N, H, W) -> codes (N, 
 class GroundTruth(Protocol):
     """The ground-truth dataset interface the sampling metrics need."""
 
-    factor_sizes: tuple[int, ...]
-    num_factors: int
+    @property
+    def factor_sizes(self) -> tuple[int, ...]: ...
+
+    @property
+    def num_factors(self) -> int: ...
 
     def sample_factors(self, n: int, rng: np.random.Generator) -> np.ndarray: ...
 

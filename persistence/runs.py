@@ -155,15 +155,6 @@ def cancel_experiment(*, session: Session, experiment_id: str) -> list[str]:
     return revoke
 
 
-def is_cancel_requested(*, session: Session, experiment_id: str) -> bool:
-    """Whether cancellation of the experiment was requested (a plain read)."""
-    value = session.execute(
-        sa.select(Experiment.cancel_requested).where(Experiment.id == experiment_id)
-    ).scalar_one_or_none()
-    session.rollback()  # end the read transaction so the next read sees new commits
-    return bool(value)
-
-
 # ---- worker side: claiming a delivery ---------------------------------------------------------
 
 

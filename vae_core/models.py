@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 MODEL_TYPES = ("fc", "fc-denoising", "conv", "conv-denoising")
@@ -142,6 +144,40 @@ class BetaVAE(nn.Module):
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, 1, H, W) images in [0, 1] -> μ, log σ², each (B, latent)."""
         h = self.encoder(x)  # (B, enc_features)
+        return self.mu_head(h), self.logvar_head(h)
+
+    def encode_binary(self, images: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """μ, log σ² for binary images (B, H, W) bool, in eval mode.
+
+        An FC encoder's first layer (bias-free) on a 0/1 image is the sum of the weight columns of
+        the lit pixels: `embedding_bag` computes exactly that map without touching the ~93% dark
+        pixels of a shapes image (about 2x faster end to end on this CPU). Other models, or a
+        model in training mode, take the dense path.
+        """
+        device = next(self.parameters()).device
+        first = self.encoder[1] if len(self.encoder) > 1 else None
+        sparse_ok = (
+            not self.training
+            and isinstance(self.encoder[0], nn.Flatten)
+            and isinstance(first, nn.Linear)
+            and first.bias is None
+        )
+        if not sparse_ok:
+            x = torch.from_numpy(np.ascontiguousarray(images)).to(device, torch.float32)
+            return self.encode(x.view(-1, 1, *self.image_shape))
+        assert isinstance(first, nn.Linear)
+        flat = np.asarray(images, dtype=bool).reshape(len(images), -1)  # (B, H*W)
+        rows, cols = np.nonzero(flat)
+        counts = np.bincount(rows, minlength=len(flat))
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        table = first.weight.t().contiguous()  # (H*W, width)
+        h = F.embedding_bag(
+            torch.from_numpy(cols).to(device),
+            table,
+            torch.from_numpy(offsets).to(device),
+            mode="sum",
+        )  # (B, width)
+        h = self.encoder[2:](h)  # (B, enc_features)
         return self.mu_head(h), self.logvar_head(h)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -173,3 +174,18 @@ def test_initialisation_is_set_by_the_generator() -> None:
     c = build_model(cfg, torch.Generator().manual_seed(4)).state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not torch.equal(a["mu_head.weight"], c["mu_head.weight"])
+
+
+@pytest.mark.parametrize("model_type", ["fc", "conv"])
+def test_binary_encoder_matches_the_dense_encoder(model_type: str):
+    from vae_core.data.shapes import ShapesGroundTruth
+
+    gt = ShapesGroundTruth()
+    images = gt.render(gt.sample_factors(64, np.random.default_rng(3)))  # (64, 64, 64) bool
+    model = build_model(model_config_for("shapes", model_type), torch.Generator().manual_seed(0))
+    model.eval()
+    with torch.no_grad():
+        mu_b, logvar_b = model.encode_binary(images)
+        mu_d, logvar_d = model.encode(torch.from_numpy(images).float().unsqueeze(1))
+    torch.testing.assert_close(mu_b, mu_d, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(logvar_b, logvar_d, rtol=1e-5, atol=1e-5)

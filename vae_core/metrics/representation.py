@@ -31,14 +31,18 @@ def encode_batches(
     parts = []
     with torch.no_grad():
         for start in range(0, images.shape[0], batch_size):
-            x = torch.from_numpy(np.ascontiguousarray(images[start : start + batch_size]))
-            x = x.to(dtype=torch.float32)
-            if corrupt > 0.0:
-                x = salt_and_pepper(x, corrupt, generator, fraction=1.0)
-            x = x.to(device=device)
-            if x.dim() == 3:
-                x = x.unsqueeze(1)  # (B, 1, H, W)
-            mu, logvar = model.encode(x)  # each (B, latent)
+            chunk = images[start : start + batch_size]
+            if chunk.dtype == np.bool_ and corrupt == 0.0:
+                # Binary ground-truth renders: the model's sparse-aware encoder, same map.
+                mu, logvar = model.encode_binary(chunk)
+            else:
+                x = torch.from_numpy(np.ascontiguousarray(chunk)).to(dtype=torch.float32)
+                if corrupt > 0.0:
+                    x = salt_and_pepper(x, corrupt, generator, fraction=1.0)
+                x = x.to(device=device)
+                if x.dim() == 3:
+                    x = x.unsqueeze(1)  # (B, 1, H, W)
+                mu, logvar = model.encode(x)  # each (B, latent)
             if sample:
                 eps = torch.randn(mu.shape, generator=generator).to(mu.device)
                 mu = mu + torch.exp(0.5 * logvar) * eps

@@ -13,10 +13,12 @@ Semantics mirror `train.train` model by model: the same seed streams (init, trai
 shuffle, salt-and-pepper noise, ε, validation), batch merging, validation, patience, checkpoint
 files (each model's best.pt / latest.pt is an ordinary single-model checkpoint, resumable by
 `train.train`, and `train_fused` resumes from single-model latest.pt files). Adam is elementwise,
-so one Adam over stacked (K, ...) tensors with per-model learning rates and step counts equals K
-separate Adams. A model that finishes (patience or max_epochs), fails (non-finite cost) or is
-cancelled leaves the stack: its weights, batch-norm statistics and Adam state stay exactly as they
-were, and the others train on. `TrainConfig.compile` is not applied on the fused path.
+so train.py's own fused Adam kernel run over each model's slices of the stacked tensors is exactly
+that model's optimiser step (bit for bit, tested), with per-model learning rate and step count;
+one kernel call per distinct learning rate. A model that finishes (patience or max_epochs), fails
+(non-finite cost) or is cancelled leaves the stack: its weights, batch-norm statistics and Adam
+state stay exactly as they were, and the others train on. `TrainConfig.compile` is not applied
+on the fused path.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -96,7 +98,7 @@ class FusedStack:
 
     # -- forward -------------------------------------------------------------------------------
 
-    def _lin(self, h: torch.Tensor, name: str, module: nn.Linear) -> torch.Tensor:
+    def _lin(self, h: torch.Tensor, name: str, module: nn.Module) -> torch.Tensor:
         """(A, B, in) -> (A, B, out) with per-model weights."""
         w = self.params[f"{name}.weight"].transpose(1, 2)  # (A, in, out)
         if module.bias is None:
@@ -121,7 +123,7 @@ class FusedStack:
         )
 
     def _run(
-        self, seq: nn.Sequential, prefix: str, h: torch.Tensor, layout: str
+        self, seq: nn.Module, prefix: str, h: torch.Tensor, layout: str
     ) -> tuple[torch.Tensor, str]:
         """Apply `seq`'s layers for all A models; returns the activation and its layout."""
         a = len(self)
@@ -159,8 +161,9 @@ class FusedStack:
                 if isinstance(mod, nn.Conv2d):
                     h = F.conv2d(h, w, bias, mod.stride, mod.padding, mod.dilation, groups=a)
                 else:
+                    padding = cast(tuple[int, ...], mod.padding)  # never a string here
                     h = F.conv_transpose2d(
-                        h, w, bias, mod.stride, mod.padding, mod.output_padding, groups=a
+                        h, w, bias, mod.stride, padding, mod.output_padding, groups=a
                     )  # (B, A*C_out, H', W')
             elif isinstance(mod, (nn.ReLU, nn.Tanh)):
                 h = mod(h)
@@ -359,7 +362,7 @@ class _Member:
     checkpoint_dir: Path
     callback: TrainCallback | None
     result: TrainResult | None = None
-    sums: torch.Tensor | None = None
+    sums: torch.Tensor = field(default_factory=lambda: torch.zeros(3, dtype=torch.float64))
     order: list[np.ndarray] = field(default_factory=list)
 
     def finish(self, status: str, reason: str | None = None) -> None:
@@ -451,7 +454,7 @@ def train_fused(
     seeds: list[int],
     data: DataSplits,
     checkpoint_dirs: list[Path],
-    callbacks: list[TrainCallback | None] | None = None,
+    callbacks: Sequence[TrainCallback | None] | None = None,
     train_indices: np.ndarray | Sequence[np.ndarray | None] | None = None,
 ) -> list[TrainResult]:
     """Train len(betas) models at once, each as `train.train(beta=betas[k], seed=seeds[k])` would.

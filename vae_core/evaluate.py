@@ -35,6 +35,7 @@ class SampleSizes:
     factors_test: int = 5_000  # dci, sap, modularity
     svm_train_cap: int | None = None
     response_cap: int | None = None  # test images behind the response map
+    reconstruction_cap: int | None = None  # test images behind the reconstruction scores
 
 
 FULL = SampleSizes()
@@ -46,6 +47,7 @@ FAST = SampleSizes(
     factors_test=500,
     svm_train_cap=2_000,
     response_cap=5_000,
+    reconstruction_cap=2_000,
 )
 
 
@@ -170,7 +172,10 @@ def evaluate_run(
             )
         )
     if "reconstruction" in names:
-        values.update(compute_reconstruction(model, data.test, beta=beta, device=device, seed=seed))
+        test = data.test
+        if sizes.reconstruction_cap is not None and len(test) > sizes.reconstruction_cap:
+            test = test.subset(np.arange(sizes.reconstruction_cap))
+        values.update(compute_reconstruction(model, test, beta=beta, device=device, seed=seed))
     batch = data.test.floats(slice(0, 1000))  # (B, 1, H, W) ranks latents by mean KL
     images["traversal"] = traversal_png(model, batch[0], batch, device=device)
     images["reconstructions"] = reconstructions_png(model, batch[:8], device=device)

@@ -42,6 +42,9 @@ class RunCallback:
             )
         if not owner:
             self.lost = True
+        # Check again at the first step of the next epoch, whatever the throttle says, so a
+        # cancelled run never trains more than one epoch past the request.
+        self._last_check = float("-inf")
         self.db_seconds += time.perf_counter() - t0
 
     def should_stop(self) -> bool:

@@ -33,11 +33,13 @@ def _validation_response(errors: list[dict]) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": detail})
 
 
-async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
     return _validation_response(list(exc.errors()))
 
 
-async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:
         # FastAPI answers 400 for bodies json cannot even decode (bad UTF-8, deep nesting).
         return _validation_response(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import torch
@@ -68,15 +69,18 @@ def model_config_for(dataset: str, model_type: str) -> ModelConfig:
 # ---- building blocks --------------------------------------------------------------------------
 
 
-def _he(layer: nn.Module) -> nn.Module:
+_Layer = TypeVar("_Layer", bound=nn.Module)
+
+
+def _he(layer: _Layer) -> _Layer:
     """Mark a layer for He-normal init (ReLU layers and the μ / log σ² heads)."""
-    layer.init_kind = "he"
+    setattr(layer, "init_kind", "he")  # noqa: B010 - a plain attribute nn.Module doesn't declare
     return layer
 
 
-def _xavier(layer: nn.Module) -> nn.Module:
+def _xavier(layer: _Layer) -> _Layer:
     """Mark a layer for Xavier-uniform init (tanh layers and the output layer)."""
-    layer.init_kind = "xavier"
+    setattr(layer, "init_kind", "xavier")  # noqa: B010
     return layer
 
 
@@ -86,12 +90,14 @@ def init_weights(model: nn.Module, generator: torch.Generator | None = None) -> 
         kind = getattr(module, "init_kind", None)
         if kind is None:
             continue
+        weight = cast(torch.Tensor, module.weight)
+        bias = cast(torch.Tensor | None, module.bias)
         if kind == "he":
-            nn.init.kaiming_normal_(module.weight, nonlinearity="relu", generator=generator)
+            nn.init.kaiming_normal_(weight, nonlinearity="relu", generator=generator)
         else:
-            nn.init.xavier_uniform_(module.weight, generator=generator)
-        if module.bias is not None:
-            nn.init.zeros_(module.bias)
+            nn.init.xavier_uniform_(weight, generator=generator)
+        if bias is not None:
+            nn.init.zeros_(bias)
 
 
 def _fc_hidden(n_in: int, n_out: int, act: str) -> list[nn.Module]:
@@ -129,9 +135,9 @@ class BetaVAE(nn.Module):
     def __init__(
         self,
         config: ModelConfig,
-        encoder: nn.Module,
+        encoder: nn.Sequential,
         enc_features: int,
-        decoder: nn.Module,
+        decoder: nn.Sequential,
     ) -> None:
         super().__init__()
         self.config = config
@@ -227,7 +233,7 @@ _CONV_LAYOUT = {
 def _build_conv(cfg: ModelConfig) -> BetaVAE:
     """Two stride-2 convs + dense encoder; dense + three transposed convs decoder."""
     h, w = IMAGE_SHAPES[cfg.dataset]
-    lay = _CONV_LAYOUT[cfg.dataset]
+    lay: Any = _CONV_LAYOUT[cfg.dataset]
     c1, c2 = lay["enc"]
     flat = c2 * (h // 4) * (w // 4)
     encoder = nn.Sequential(

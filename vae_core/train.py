@@ -14,7 +14,7 @@ import dataclasses
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 import torch
@@ -252,7 +252,7 @@ def dataset_cost(
 
 def _rng_state(gens: dict[str, torch.Generator], shuffle: np.random.Generator) -> dict:
     """Every RNG state the loop depends on (plus torch's global ones), as plain objects."""
-    state = {name: g.get_state() for name, g in gens.items()}
+    state: dict[str, Any] = {name: g.get_state() for name, g in gens.items()}
     state["numpy_shuffle"] = shuffle.bit_generator.state
     state["torch_global"] = torch.get_rng_state()
     if torch.cuda.is_initialized():
@@ -434,7 +434,7 @@ def train(
     train_set, val_set = data.train, data.validation
     pool = _train_pool(len(train_set), cfg, train_indices, seeds["subset"])
     val_set = val_set.subset(np.arange(min(cfg.validation_cap, len(val_set))))
-    step_model = torch.compile(model) if cfg.compile else model
+    step_model = cast(torch.nn.Module, torch.compile(model)) if cfg.compile else model
     denoise = model_config.denoising
 
     while not progress.finished(cfg):

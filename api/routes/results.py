@@ -76,7 +76,9 @@ def _curve(
     if kind == "png":
         body = curve_png(points, metric=metric, title=f"{experiment.name}: {metric}")
     else:
-        public = CurvePublic(experiment_id=experiment_id, metric=metric, points=points, trend=trend)
+        public = CurvePublic.model_validate(
+            {"experiment_id": experiment_id, "metric": metric, "points": points, "trend": trend}
+        )
         body = public.model_dump_json().encode()
     cache.put(cache_key, stamp, body)
     return body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
@@ -13,7 +13,9 @@ from persistence import crud
 router = APIRouter(prefix="/runs", tags=["runs"])
 
 RunId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="run id")]
-PNG = {200: {"content": {"image/png": {}}, "description": "PNG image"}}
+PNG: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {}}, "description": "PNG image"}
+}
 
 
 @router.get("/{run_id}", response_model=RunDetail)

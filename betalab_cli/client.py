@@ -13,7 +13,7 @@ import typer
 from betalab_client import Client
 from betalab_client.api.experiments import get_experiment, list_experiment_runs
 from betalab_client.api.results import get_curve, get_curve_image
-from betalab_client.models import CurvePublic, ExperimentCreated, ExperimentDetail, RunPublic
+from betalab_client.models import CurvePublic, ExperimentCreated, ExperimentDetail, RunSummary
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -69,11 +69,11 @@ def submit_spec(client: Client, server: str, spec: dict[str, Any]) -> Experiment
 
 def fetch_state(
     client: Client, server: str, experiment_id: str
-) -> tuple[ExperimentDetail, list[RunPublic]]:
+) -> tuple[ExperimentDetail, list[RunSummary]]:
     """The experiment's detail and all of its runs (paged)."""
     with reaching(server):
         detail = expect(get_experiment.sync_detailed(experiment_id, client=client)).parsed
-        runs: list[RunPublic] = []
+        runs: list[RunSummary] = []
         while True:
             page = expect(
                 list_experiment_runs.sync_detailed(
@@ -97,14 +97,14 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
-def _run_label(run: RunPublic) -> str:
+def _run_label(run: RunSummary) -> str:
     beta = f"{run.beta:g}" if isinstance(run.beta, float | int) else "?"
     fraction = run.label_fraction
     fraction_text = f" lf={fraction:g}" if isinstance(fraction, float | int) else ""
     return f"β={beta} s{run.seed}{fraction_text}"
 
 
-def _type_info(runs: list[RunPublic]) -> str:
+def _type_info(runs: list[RunSummary]) -> str:
     """Running runs with their epoch and loss, then counts of failures and cancellations."""
     parts = []
     active = [r for r in runs if r.status.value in ACTIVE]
@@ -125,7 +125,7 @@ def _type_info(runs: list[RunPublic]) -> str:
 
 def watch_experiment(
     client: Client, server: str, experiment_id: str, *, interval: float, console: Console
-) -> tuple[ExperimentDetail, list[RunPublic]]:
+) -> tuple[ExperimentDetail, list[RunSummary]]:
     """Show live progress (one bar per model type) until the experiment ends; the final state."""
     detail, runs = fetch_state(client, server, experiment_id)
     columns = (
@@ -138,7 +138,7 @@ def watch_experiment(
         overall = progress.add_task(detail.name[:16], total=detail.run_count, info="")
         bars: dict[str, Any] = {}
         while True:
-            by_type: dict[str, list[RunPublic]] = defaultdict(list)
+            by_type: dict[str, list[RunSummary]] = defaultdict(list)
             for run in runs:
                 by_type[run.model_type].append(run)
             for model_type, group in by_type.items():
@@ -158,7 +158,7 @@ def watch_experiment(
     return detail, runs
 
 
-def finish(detail: ExperimentDetail, runs: list[RunPublic], console: Console) -> None:
+def finish(detail: ExperimentDetail, runs: list[RunSummary], console: Console) -> None:
     """Print the outcome; raise exit code 1 when runs failed or were cancelled."""
     counts = Counter(r.status.value for r in runs)
     console.print(

@@ -9,12 +9,12 @@ says it commits. `spec` is the normalised experiment specification built by the 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select
+from sqlalchemy import ColumnElement, Table, case, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from persistence.models import (
@@ -35,6 +35,7 @@ TRAIN_SHARE = 0.9
 # Epochs a run is assumed to need when the config has no max_epochs and no run has finished.
 DEFAULT_EXPECTED_EPOCHS = 50
 _LF_TOLERANCE = 1e-9
+_RUNS = cast(Table, Run.__table__)  # Core table: bulk insert without ORM bookkeeping
 
 
 class ExperimentBusyError(Exception):
@@ -75,9 +76,11 @@ def create_experiment(*, session: Session, spec: Mapping[str, Any]) -> tuple[Exp
     session.add(experiment)
     session.flush()
     now = utcnow()
+    cells = expand_grid(spec)
+    run_ids = [new_id() for _ in cells]
     rows = [
         {
-            "id": new_id(),
+            "id": run_id,
             "experiment_id": experiment.id,
             "grid_index": index,
             "model_type": model_type,
@@ -90,10 +93,12 @@ def create_experiment(*, session: Session, spec: Mapping[str, Any]) -> tuple[Exp
             "compute_seconds": 0.0,
             "created_at": now,
         }
-        for index, (model_type, beta, seed, fraction) in enumerate(expand_grid(spec))
+        for index, (run_id, (model_type, beta, seed, fraction)) in enumerate(
+            zip(run_ids, cells, strict=True)
+        )
     ]
-    session.execute(insert(Run.__table__), rows)
-    return experiment, [row["id"] for row in rows]
+    session.execute(insert(_RUNS), rows)  # one executemany (insertmanyvalues) statement
+    return experiment, run_ids
 
 
 def list_experiments(
@@ -116,17 +121,82 @@ def get_experiment(*, session: Session, experiment_id: str) -> Experiment | None
     return session.get(Experiment, experiment_id)
 
 
-def run_counts(*, session: Session, experiment_id: str) -> dict[str, int]:
-    """Number of runs in each state (every state present, zeros included)."""
-    counts = {status.value: 0 for status in RunStatus}
-    rows = session.execute(
-        select(Run.status, func.count())
-        .where(Run.experiment_id == experiment_id)
-        .group_by(Run.status)
+@dataclass
+class _RunTally:
+    """One experiment's runs summed up by state, as `experiments_progress` reads them."""
+
+    counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in RunStatus})
+    completed_epochs: float = 0.0  # summed over completed runs
+    completed_seconds: float = 0.0  # summed over completed runs
+    running_epochs: list[tuple[int, int]] = field(default_factory=list)  # (epochs_done, runs)
+
+
+def progress_from_tally(tally: _RunTally, max_epochs: int | None) -> Progress:
+    """Progress and ETA of one experiment from its run tally (pure; rules in
+    `experiment_progress`)."""
+    counts = tally.counts
+    total = sum(counts.values())
+    if total == 0:
+        return Progress(counts=counts, progress=1.0, eta_seconds=0.0)
+    n_completed = counts[RunStatus.completed.value]
+    mean_epochs = tally.completed_epochs / n_completed if n_completed else None
+    mean_seconds = tally.completed_seconds / n_completed if n_completed else None
+    expected = float(max_epochs or mean_epochs or DEFAULT_EXPECTED_EPOCHS)
+    done = float(sum(counts[s.value] for s in TERMINAL_RUN_STATUSES))
+    done += TRAIN_SHARE * counts[RunStatus.evaluating.value]
+    done += sum(TRAIN_SHARE * min(1.0, epochs / expected) * n for epochs, n in tally.running_epochs)
+    progress = min(1.0, done / total)
+    remaining = total - done
+    eta: float | None
+    if remaining <= 0:
+        eta = 0.0
+    elif mean_seconds:
+        active = max(1, counts[RunStatus.running.value] + counts[RunStatus.evaluating.value])
+        eta = mean_seconds * remaining / active
+    else:
+        eta = None
+    return Progress(counts=counts, progress=progress, eta_seconds=eta)
+
+
+def experiments_progress(
+    *, session: Session, experiments: Sequence[Experiment]
+) -> dict[str, Progress]:
+    """Progress and ETA of each experiment (by id), from ONE query grouped by experiment and
+    run state (running runs further by epochs done)."""
+    tallies = {e.id: _RunTally() for e in experiments}
+    if not tallies:
+        return {}
+    running_epochs = case((Run.status == RunStatus.running, Run.epochs_done)).label(
+        "running_epochs"
     )
-    for status, count in rows:
-        counts[RunStatus(status).value] = count
-    return counts
+    # (experiment id, status, epochs if running, runs, sum of epochs, sum of compute seconds)
+    rows = session.execute(
+        select(
+            Run.experiment_id,
+            Run.status,
+            running_epochs,
+            func.count(),
+            func.sum(Run.epochs_done),
+            func.sum(Run.compute_seconds),
+        )
+        .where(Run.experiment_id.in_(list(tallies)))
+        .group_by(Run.experiment_id, Run.status, running_epochs)
+    )
+    for experiment_id, status, epochs, n, sum_epochs, sum_seconds in cast(
+        Iterable[tuple[str, str, int | None, int, int | None, float | None]], rows
+    ):
+        tally = tallies[experiment_id]
+        state = RunStatus(status)
+        tally.counts[state.value] += n
+        if state == RunStatus.completed:
+            tally.completed_epochs += float(sum_epochs or 0)
+            tally.completed_seconds += float(sum_seconds or 0.0)
+        elif state == RunStatus.running and epochs is not None:
+            tally.running_epochs.append((epochs, n))
+    return {
+        e.id: progress_from_tally(tallies[e.id], (e.spec.get("training") or {}).get("max_epochs"))
+        for e in experiments
+    }
 
 
 def experiment_progress(*, session: Session, experiment: Experiment) -> Progress:
@@ -138,35 +208,7 @@ def experiment_progress(*, session: Session, experiment: Experiment) -> Progress
     ETA = mean compute_seconds of completed runs x remaining run-equivalents / runs in progress
     (at least 1); None until one run has completed, 0 when nothing is left.
     """
-    counts = run_counts(session=session, experiment_id=experiment.id)
-    total = sum(counts.values())
-    if total == 0:
-        return Progress(counts=counts, progress=1.0, eta_seconds=0.0)
-    completed = and_(Run.experiment_id == experiment.id, Run.status == RunStatus.completed)
-    mean_epochs, mean_seconds = session.execute(
-        select(func.avg(Run.epochs_done), func.avg(Run.compute_seconds)).where(completed)
-    ).one()
-    expected = (experiment.spec.get("training") or {}).get("max_epochs")
-    if not expected:
-        expected = float(mean_epochs) if mean_epochs else DEFAULT_EXPECTED_EPOCHS
-    running_epochs = session.scalars(
-        select(Run.epochs_done).where(
-            Run.experiment_id == experiment.id, Run.status == RunStatus.running
-        )
-    ).all()
-    done = sum(counts[s.value] for s in TERMINAL_RUN_STATUSES)
-    done += TRAIN_SHARE * counts[RunStatus.evaluating.value]
-    done += sum(TRAIN_SHARE * min(1.0, epochs / expected) for epochs in running_epochs)
-    progress = min(1.0, done / total)
-    remaining = total - done
-    if remaining <= 0:
-        eta: float | None = 0.0
-    elif mean_seconds:
-        active = max(1, counts[RunStatus.running.value] + counts[RunStatus.evaluating.value])
-        eta = float(mean_seconds) * remaining / active
-    else:
-        eta = None
-    return Progress(counts=counts, progress=progress, eta_seconds=eta)
+    return experiments_progress(session=session, experiments=[experiment])[experiment.id]
 
 
 def list_runs(
@@ -186,6 +228,21 @@ def list_runs(
         select(Run).where(*where).order_by(Run.grid_index).offset(skip).limit(limit)
     ).all()
     return list(page), total
+
+
+def metric_values(*, session: Session, run_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Each run's result values by key (runs without results map to {}), in one query."""
+    values: dict[str, dict[str, float]] = {run_id: {} for run_id in run_ids}
+    if not values:
+        return values
+    rows = session.execute(
+        select(MetricResult.run_id, MetricResult.key, MetricResult.value)
+        .where(MetricResult.run_id.in_(list(values)))
+        .order_by(MetricResult.run_id, MetricResult.key)
+    )
+    for run_id, key, value in rows:
+        values[run_id][key] = value
+    return values
 
 
 def get_run(*, session: Session, run_id: str) -> Run | None:

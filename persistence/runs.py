@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -115,16 +115,18 @@ def refresh_experiment_status(*, session: Session, experiment_id: str) -> Experi
 
 
 def mark_enqueued(*, session: Session, run_ids: Sequence[str], task_ids: Sequence[str]) -> None:
-    """Record the task id sent for each queued run, and when (commits)."""
+    """Record the task id sent for each queued run, and when (one executemany UPDATE; commits)."""
     if len(run_ids) != len(task_ids):
         raise ValueError("run_ids and task_ids differ in length")
-    now = utcnow()
-    for run_id, task_id in zip(run_ids, task_ids, strict=True):
-        session.execute(
-            sa.update(Run)
-            .where(Run.id == run_id, Run.status == RunStatus.queued)
-            .values(task_id=task_id, enqueued_at=now)
-        )
+    if not run_ids:
+        return
+    table = cast(sa.Table, Run.__table__)
+    session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_run_id"), table.c.status == RunStatus.queued)
+        .values(task_id=sa.bindparam("b_task_id"), enqueued_at=utcnow()),
+        [{"b_run_id": r, "b_task_id": t} for r, t in zip(run_ids, task_ids, strict=True)],
+    )
     session.commit()
 
 

@@ -18,6 +18,7 @@ from api.schemas import (
     RunCounts,
     RunPublic,
     RunsPublic,
+    RunSummary,
 )
 from api.spec import normalise_spec
 from persistence import crud
@@ -51,14 +52,29 @@ def load_experiment(session: SessionDep, experiment_id: str) -> Experiment:
     return experiment
 
 
-def detail(session: SessionDep, experiment: Experiment) -> ExperimentDetail:
-    progress = crud.experiment_progress(session=session, experiment=experiment)
-    return ExperimentDetail(
-        **ExperimentPublic.model_validate(experiment).model_dump(),
-        spec=experiment.spec,
+def public(experiment: Experiment, progress: crud.Progress) -> ExperimentPublic:
+    """The experiment row with its run counts, progress and ETA."""
+    return ExperimentPublic(
+        id=experiment.id,
+        name=experiment.name,
+        dataset=experiment.dataset,
+        status=experiment.status,
+        run_count=experiment.run_count,
+        cancel_requested=experiment.cancel_requested,
+        created_at=experiment.created_at,
+        updated_at=experiment.updated_at,
+        finished_at=experiment.finished_at,
         counts=RunCounts(**progress.counts),
         progress=progress.progress,
         eta_seconds=progress.eta_seconds,
+    )
+
+
+def detail(session: SessionDep, experiment: Experiment) -> ExperimentDetail:
+    progress = crud.experiment_progress(session=session, experiment=experiment)
+    return ExperimentDetail(
+        **public(experiment, progress).model_dump(),
+        spec=experiment.spec,
         links=links(experiment.id),
     )
 
@@ -91,9 +107,10 @@ def list_experiments(
     skip: Skip = 0,
     limit: Limit = 100,
 ) -> ExperimentsPublic:
-    """Experiments, newest first."""
+    """Experiments, newest first, each with its run counts, progress and ETA."""
     page, count = crud.list_experiments(session=session, status=status, skip=skip, limit=limit)
-    return ExperimentsPublic(data=[ExperimentPublic.model_validate(e) for e in page], count=count)
+    progress = crud.experiments_progress(session=session, experiments=page)
+    return ExperimentsPublic(data=[public(e, progress[e.id]) for e in page], count=count)
 
 
 @router.get("/{experiment_id}", response_model=ExperimentDetail)
@@ -149,9 +166,13 @@ def list_experiment_runs(
     skip: Skip = 0,
     limit: Limit = 100,
 ) -> RunsPublic:
-    """An experiment's runs in grid order."""
+    """An experiment's runs in grid order, each with its result values."""
     load_experiment(session, experiment_id)
     page, count = crud.list_runs(
         session=session, experiment_id=experiment_id, status=status, skip=skip, limit=limit
     )
-    return RunsPublic(data=[RunPublic.model_validate(r) for r in page], count=count)
+    values = crud.metric_values(session=session, run_ids=[r.id for r in page])
+    data = [
+        RunSummary(**RunPublic.model_validate(r).model_dump(), metrics=values[r.id]) for r in page
+    ]
+    return RunsPublic(data=data, count=count)

@@ -224,8 +224,8 @@
       ]);
     }
 
-    /* List items may lack counts/progress; fill those from the detail route (terminal
-       experiments once per update, active ones on every poll). */
+    /* List items carry counts/progress/ETA; from a server whose items lack them, fill those
+       from the detail route (terminal experiments once per update, active ones on every poll). */
     var details = {};
     function withDetails(items) {
       return Promise.all(items.map(function (e) {
@@ -496,8 +496,8 @@
       return keys;
     }
 
-    /* The run list carries no metric values; the experiment's CSV (one row per run and
-       metric) does, so merge it in once per load. */
+    /* The run list carries each run's metric values; a server whose list does not is
+       served from the experiment's CSV (one row per run and metric), merged once per load. */
     function withMetricValues(runs) {
       if (runs.some(function (r) { return r.metrics; })) return Promise.resolve(runs);
       if (!runs.some(function (r) { return r.status === "completed"; })) return Promise.resolve(runs);

@@ -136,3 +136,41 @@ def test_runs_listing_is_in_grid_order_and_filters_by_status(client, settings):
     assert page["count"] == 24 and [r["grid_index"] for r in page["data"]] == [2, 3, 4]
     failed = client.get(f"/experiments/{experiment_id}/runs", params={"status": "failed"}).json()
     assert failed["count"] == 12 and failed["data"][0]["failure_reason"]
+
+
+def test_list_items_carry_the_same_counts_progress_and_eta_as_the_detail(client, settings):
+    ids = [post(client, name=f"e{i}").json()["id"] for i in range(2)]
+    with session_scope(settings.database_url_effective) as session:
+        finish_runs(
+            session,
+            ids[0],
+            lambda r, k: 1.0,
+            ["mig"],
+            where=lambda r: r.grid_index < 6,
+            compute_seconds=30.0,
+        )
+    listed = {e["id"]: e for e in client.get("/experiments").json()["data"]}
+    for experiment_id in ids:
+        detail = client.get(f"/experiments/{experiment_id}").json()
+        for field in ("counts", "progress", "eta_seconds", "status", "run_count"):
+            assert listed[experiment_id][field] == detail[field], field
+    assert listed[ids[0]]["counts"]["completed"] == 6 and listed[ids[0]]["progress"] == 0.25
+    assert listed[ids[1]]["counts"]["queued"] == 24 and listed[ids[1]]["eta_seconds"] is None
+
+
+def test_runs_listing_carries_each_runs_metric_values(client, settings):
+    experiment_id = post(client).json()["id"]
+    with session_scope(settings.database_url_effective) as session:
+        finish_runs(
+            session,
+            experiment_id,
+            lambda r, k: r.beta + (k == "sap"),
+            ["mig", "sap"],
+            where=lambda r: r.grid_index < 2,
+        )
+    runs = client.get(f"/experiments/{experiment_id}/runs", params={"limit": 3}).json()["data"]
+    assert [r["metrics"] for r in runs] == [
+        {"mig": runs[0]["beta"], "sap": runs[0]["beta"] + 1},
+        {"mig": runs[1]["beta"], "sap": runs[1]["beta"] + 1},
+        {},
+    ]

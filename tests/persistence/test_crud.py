@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from persistence import crud
 from persistence.db import session_scope
@@ -134,6 +137,77 @@ def test_progress_has_no_eta_before_a_run_completes_and_zero_when_done(database_
         finish_runs(session, experiment_id, lambda r, k: 0.5, ["mig"])
         final = crud.experiment_progress(session=session, experiment=experiment)
     assert final.progress == 1.0 and final.eta_seconds == 0.0
+
+
+@contextmanager
+def statements(session) -> Iterator[list[str]]:
+    """The SQL statements `session` sends to the database inside the block."""
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_progress_of_a_page_of_experiments_takes_one_query(database_url):
+    ids = [create(database_url, name=f"e{i}")[0] for i in range(3)]  # 12 runs, max_epochs 4
+    with session_scope(database_url) as session:
+        finish_runs(
+            session,
+            ids[0],
+            lambda r, k: 1.0,
+            ["mig"],
+            where=lambda r: r.grid_index < 6,
+            compute_seconds=20.0,
+        )
+        for run in session.scalars(select(Run).where(Run.experiment_id == ids[1])):
+            if run.grid_index < 3:
+                run.status, run.epochs_done = RunStatus.running, run.grid_index + 1
+            elif run.grid_index == 3:
+                run.status = RunStatus.evaluating
+    with session_scope(database_url) as session:
+        experiments = [session.get(Experiment, i) for i in ids]
+        with statements(session) as sent:
+            page = crud.experiments_progress(session=session, experiments=experiments)
+        assert len(sent) == 1
+        singles = [crud.experiment_progress(session=session, experiment=e) for e in experiments]
+    assert [page[i] for i in ids] == singles
+    first, second, third = singles
+    assert first.counts["completed"] == 6 and first.progress == pytest.approx(0.5)
+    assert first.eta_seconds == pytest.approx(20.0 * 6)  # nothing in flight: one at a time
+    # epochs 1, 2, 3 of 4 and one evaluating run; no run completed, so no ETA yet.
+    done = crud.TRAIN_SHARE * (1 + 2 + 3) / 4 + crud.TRAIN_SHARE
+    assert second.counts["running"] == 3 and second.counts["evaluating"] == 1
+    assert second.progress == pytest.approx(done / 12) and second.eta_seconds is None
+    assert third.counts["queued"] == 12 and third.progress == 0.0
+    assert crud.experiments_progress(session=session, experiments=[]) == {}
+
+
+def test_metric_values_of_a_page_of_runs_take_one_query(database_url):
+    experiment_id, run_ids = create(database_url)
+    with session_scope(database_url) as session:
+        finish_runs(
+            session,
+            experiment_id,
+            lambda r, k: float(r.grid_index) + (k == "sap"),
+            ["mig", "sap"],
+            where=lambda r: r.grid_index < 2,
+        )
+    with session_scope(database_url) as session:
+        with statements(session) as sent:
+            values = crud.metric_values(session=session, run_ids=run_ids[:3])
+    assert len(sent) == 1
+    assert values == {
+        run_ids[0]: {"mig": 0.0, "sap": 1.0},
+        run_ids[1]: {"mig": 1.0, "sap": 2.0},
+        run_ids[2]: {},
+    }
 
 
 def test_curve_rows_return_only_completed_runs_of_one_key_with_filters(database_url):

@@ -25,8 +25,9 @@ from .run_detail_config import RunDetailConfig
 from .run_detail_images import RunDetailImages
 from .run_detail_metrics import RunDetailMetrics
 from .run_epoch_public import RunEpochPublic
-from .run_public import RunPublic
 from .run_status import RunStatus
+from .run_summary import RunSummary
+from .run_summary_metrics import RunSummaryMetrics
 from .runs_public import RunsPublic
 from .training_spec import TrainingSpec
 from .training_spec_preset import TrainingSpecPreset
@@ -59,9 +60,10 @@ __all__ = (
     "RunDetailImages",
     "RunDetailMetrics",
     "RunEpochPublic",
-    "RunPublic",
     "RunsPublic",
     "RunStatus",
+    "RunSummary",
+    "RunSummaryMetrics",
     "TrainingSpec",
     "TrainingSpecPreset",
     "ValidationError",

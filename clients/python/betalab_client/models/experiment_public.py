@@ -2,37 +2,48 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.experiment_status import ExperimentStatus
 
+if TYPE_CHECKING:
+    from ..models.run_counts import RunCounts
+
+
 T = TypeVar("T", bound="ExperimentPublic")
 
 
 @_attrs_define
 class ExperimentPublic:
-    """
+    """An experiment with its run counts by state, progress (0..1) and ETA in seconds.
+
     Attributes:
         cancel_requested (bool):
+        counts (RunCounts):
         created_at (datetime.datetime):
         dataset (str):
+        eta_seconds (float | None):
         finished_at (datetime.datetime | None):
         id (str):
         name (str):
+        progress (float):
         run_count (int):
         status (ExperimentStatus):
         updated_at (datetime.datetime):
     """
 
     cancel_requested: bool
+    counts: RunCounts
     created_at: datetime.datetime
     dataset: str
+    eta_seconds: float | None
     finished_at: datetime.datetime | None
     id: str
     name: str
+    progress: float
     run_count: int
     status: ExperimentStatus
     updated_at: datetime.datetime
@@ -41,9 +52,14 @@ class ExperimentPublic:
     def to_dict(self) -> dict[str, Any]:
         cancel_requested = self.cancel_requested
 
+        counts = self.counts.to_dict()
+
         created_at = self.created_at.isoformat()
 
         dataset = self.dataset
+
+        eta_seconds: float | None
+        eta_seconds = self.eta_seconds
 
         finished_at: None | str
         if isinstance(self.finished_at, datetime.datetime):
@@ -54,6 +70,8 @@ class ExperimentPublic:
         id = self.id
 
         name = self.name
+
+        progress = self.progress
 
         run_count = self.run_count
 
@@ -66,11 +84,14 @@ class ExperimentPublic:
         field_dict.update(
             {
                 "cancel_requested": cancel_requested,
+                "counts": counts,
                 "created_at": created_at,
                 "dataset": dataset,
+                "eta_seconds": eta_seconds,
                 "finished_at": finished_at,
                 "id": id,
                 "name": name,
+                "progress": progress,
                 "run_count": run_count,
                 "status": status,
                 "updated_at": updated_at,
@@ -81,12 +102,23 @@ class ExperimentPublic:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.run_counts import RunCounts  # noqa: PLC0415
+
         d = dict(src_dict)
         cancel_requested = d.pop("cancel_requested")
+
+        counts = RunCounts.from_dict(d.pop("counts"))
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         dataset = d.pop("dataset")
+
+        def _parse_eta_seconds(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        eta_seconds = _parse_eta_seconds(d.pop("eta_seconds"))
 
         def _parse_finished_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -107,6 +139,8 @@ class ExperimentPublic:
 
         name = d.pop("name")
 
+        progress = d.pop("progress")
+
         run_count = d.pop("run_count")
 
         status = ExperimentStatus(d.pop("status"))
@@ -115,11 +149,14 @@ class ExperimentPublic:
 
         experiment_public = cls(
             cancel_requested=cancel_requested,
+            counts=counts,
             created_at=created_at,
             dataset=dataset,
+            eta_seconds=eta_seconds,
             finished_at=finished_at,
             id=id,
             name=name,
+            progress=progress,
             run_count=run_count,
             status=status,
             updated_at=updated_at,

@@ -7,7 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.run_public import RunPublic
+    from ..models.run_summary import RunSummary
 
 
 T = TypeVar("T", bound="RunsPublic")
@@ -18,11 +18,11 @@ class RunsPublic:
     """
     Attributes:
         count (int):
-        data (list[RunPublic]):
+        data (list[RunSummary]):
     """
 
     count: int
-    data: list[RunPublic]
+    data: list[RunSummary]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class RunsPublic:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.run_public import RunPublic  # noqa: PLC0415
+        from ..models.run_summary import RunSummary  # noqa: PLC0415
 
         d = dict(src_dict)
         count = d.pop("count")
@@ -54,7 +54,7 @@ class RunsPublic:
         data = []
         _data = d.pop("data")
         for data_item_data in _data:
-            data_item = RunPublic.from_dict(data_item_data)
+            data_item = RunSummary.from_dict(data_item_data)
 
             data.append(data_item)
 

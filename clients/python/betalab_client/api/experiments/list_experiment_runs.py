@@ -88,7 +88,7 @@ def sync_detailed(
 ) -> Response[HTTPValidationError | RunsPublic]:
     """List Experiment Runs
 
-     An experiment's runs in grid order.
+     An experiment's runs in grid order, each with its result values.
 
     Args:
         experiment_id (str): experiment id
@@ -128,7 +128,7 @@ def sync(
 ) -> HTTPValidationError | RunsPublic | None:
     """List Experiment Runs
 
-     An experiment's runs in grid order.
+     An experiment's runs in grid order, each with its result values.
 
     Args:
         experiment_id (str): experiment id
@@ -163,7 +163,7 @@ async def asyncio_detailed(
 ) -> Response[HTTPValidationError | RunsPublic]:
     """List Experiment Runs
 
-     An experiment's runs in grid order.
+     An experiment's runs in grid order, each with its result values.
 
     Args:
         experiment_id (str): experiment id
@@ -201,7 +201,7 @@ async def asyncio(
 ) -> HTTPValidationError | RunsPublic | None:
     """List Experiment Runs
 
-     An experiment's runs in grid order.
+     An experiment's runs in grid order, each with its result values.
 
     Args:
         experiment_id (str): experiment id

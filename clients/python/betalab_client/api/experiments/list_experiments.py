@@ -83,7 +83,7 @@ def sync_detailed(
 ) -> Response[ExperimentsPublic | HTTPValidationError]:
     """List Experiments
 
-     Experiments, newest first.
+     Experiments, newest first, each with its run counts, progress and ETA.
 
     Args:
         status (ExperimentStatus | None | Unset):
@@ -120,7 +120,7 @@ def sync(
 ) -> ExperimentsPublic | HTTPValidationError | None:
     """List Experiments
 
-     Experiments, newest first.
+     Experiments, newest first, each with its run counts, progress and ETA.
 
     Args:
         status (ExperimentStatus | None | Unset):
@@ -152,7 +152,7 @@ async def asyncio_detailed(
 ) -> Response[ExperimentsPublic | HTTPValidationError]:
     """List Experiments
 
-     Experiments, newest first.
+     Experiments, newest first, each with its run counts, progress and ETA.
 
     Args:
         status (ExperimentStatus | None | Unset):
@@ -187,7 +187,7 @@ async def asyncio(
 ) -> ExperimentsPublic | HTTPValidationError | None:
     """List Experiments
 
-     Experiments, newest first.
+     Experiments, newest first, each with its run counts, progress and ETA.
 
     Args:
         status (ExperimentStatus | None | Unset):

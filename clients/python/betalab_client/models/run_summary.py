@@ -2,19 +2,24 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.run_status import RunStatus
 
-T = TypeVar("T", bound="RunPublic")
+if TYPE_CHECKING:
+    from ..models.run_summary_metrics import RunSummaryMetrics
+
+
+T = TypeVar("T", bound="RunSummary")
 
 
 @_attrs_define
-class RunPublic:
-    """
+class RunSummary:
+    """A run as listed: its row and its result values by key ({} until it is evaluated).
+
     Attributes:
         attempts (int):
         best_epoch (int | None):
@@ -30,6 +35,7 @@ class RunPublic:
         heartbeat_at (datetime.datetime | None):
         id (str):
         label_fraction (float | None):
+        metrics (RunSummaryMetrics):
         model_type (str):
         seed (int):
         started_at (datetime.datetime | None):
@@ -50,6 +56,7 @@ class RunPublic:
     heartbeat_at: datetime.datetime | None
     id: str
     label_fraction: float | None
+    metrics: RunSummaryMetrics
     model_type: str
     seed: int
     started_at: datetime.datetime | None
@@ -101,6 +108,8 @@ class RunPublic:
         label_fraction: float | None
         label_fraction = self.label_fraction
 
+        metrics = self.metrics.to_dict()
+
         model_type = self.model_type
 
         seed = self.seed
@@ -131,6 +140,7 @@ class RunPublic:
                 "heartbeat_at": heartbeat_at,
                 "id": id,
                 "label_fraction": label_fraction,
+                "metrics": metrics,
                 "model_type": model_type,
                 "seed": seed,
                 "started_at": started_at,
@@ -142,6 +152,8 @@ class RunPublic:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.run_summary_metrics import RunSummaryMetrics  # noqa: PLC0415
+
         d = dict(src_dict)
         attempts = d.pop("attempts")
 
@@ -230,6 +242,8 @@ class RunPublic:
 
         label_fraction = _parse_label_fraction(d.pop("label_fraction"))
 
+        metrics = RunSummaryMetrics.from_dict(d.pop("metrics"))
+
         model_type = d.pop("model_type")
 
         seed = d.pop("seed")
@@ -251,7 +265,7 @@ class RunPublic:
 
         status = RunStatus(d.pop("status"))
 
-        run_public = cls(
+        run_summary = cls(
             attempts=attempts,
             best_epoch=best_epoch,
             beta=beta,
@@ -266,14 +280,15 @@ class RunPublic:
             heartbeat_at=heartbeat_at,
             id=id,
             label_fraction=label_fraction,
+            metrics=metrics,
             model_type=model_type,
             seed=seed,
             started_at=started_at,
             status=status,
         )
 
-        run_public.additional_properties = d
-        return run_public
+        run_summary.additional_properties = d
+        return run_summary
 
     @property
     def additional_keys(self) -> list[str]:

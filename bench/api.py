@@ -96,6 +96,26 @@ def seed_experiment(url: str) -> str:
         return experiment.id
 
 
+# `uvicorn --workers N` on one shared socket that uvicorn makes without TCP_NODELAY (asyncio
+# sets it only on sockets whose proto is IPPROTO_TCP): small responses, written as headers then
+# body, then stall ~40 ms on Nagle + delayed ACK (healthz p50 44 ms with ONE client). Accepted
+# sockets inherit the option from the listener on Linux, so set it there. `betalab serve` runs
+# a single uvicorn process on its own socket, which has it.
+SERVE = """
+import socket, sys, uvicorn
+from uvicorn.supervisors import Multiprocess
+port, workers = int(sys.argv[1]), int(sys.argv[2])
+config = uvicorn.Config("api.main:create_app", factory=True, host="127.0.0.1", port=port,
+                        workers=workers, access_log=False, log_level="warning")
+sock = config.bind_socket()
+sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+if workers > 1:
+    Multiprocess(config, sockets=[sock]).run()
+else:
+    uvicorn.Server(config).run(sockets=[sock])
+"""
+
+
 def start_server(
     url: str, broker: str, workers: int, data_dir: Path
 ) -> tuple[subprocess.Popen, str]:
@@ -107,22 +127,7 @@ def start_server(
         "BETALAB_DATA_DIR": str(data_dir),
         "BETALAB_HOST": "127.0.0.1",
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    cmd = [sys.executable, "-c", SERVE, str(port), str(workers)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -136,29 +141,61 @@ def start_server(
     raise RuntimeError("server did not start")
 
 
-async def load(base: str, path: str, params: dict, clients: int, seconds: float) -> dict:
-    """`clients` concurrent request loops for `seconds`; latency percentiles, rate, errors."""
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> bool:
+    """One keep-alive HTTP/1.1 GET; True on a 200 whose Content-Length body arrived."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = None
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length is None:
+        raise ValueError("response without Content-Length")
+    await reader.readexactly(length)
+    return head[9:12] == b"200"
+
+
+async def load(
+    base: str, path: str, params: dict, clients: int, seconds: float, warmup: float = 0.0
+) -> dict:
+    """`clients` concurrent keep-alive request loops for `seconds` after `warmup` seconds on the
+    same connections (not recorded); latency percentiles, rate, errors.
+
+    With several uvicorn workers, one worker's accept loop often takes most of the 50 new
+    connections, and that worker's result cache may be cold (the warm-up request went to the
+    other): the warm-up lets every worker that serves the load fill its cache first.
+
+    A minimal HTTP/1.1 client on asyncio streams: httpx costs ~6 ms of CPU per request, which on
+    a small machine made the load generator, not the server, the bottleneck (it saturated a
+    core at ~170 requests/s on /healthz).
+    """
+    url = httpx.URL(base)
+    target = httpx.URL(path, params=params).raw_path.decode()
+    request = f"GET {target} HTTP/1.1\r\nHost: {url.host}:{url.port}\r\n\r\n".encode()
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        deadline = time.perf_counter() + seconds
+    began = time.perf_counter() + warmup
+    deadline = began + seconds
 
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < deadline:
-                start = time.perf_counter()
-                try:
-                    response = await client.get(path, params=params)
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+    async def worker() -> None:
+        nonlocal errors
+        streams = None
+        while (start := time.perf_counter()) < deadline:
+            try:
+                if streams is None:
+                    streams = await asyncio.open_connection(url.host, url.port)
+                ok = await _get(*streams, request)
+            except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+                ok, streams = False, None
+            if start >= began:
                 latencies.append(time.perf_counter() - start)
                 errors += not ok
+        if streams is not None:
+            streams[1].close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - began
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.perf_counter() - began
     ms = np.asarray(latencies) * 1000
     return {
         "p50_ms": float(np.percentile(ms, 50)),
@@ -196,6 +233,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of unrecorded load")
     parser.add_argument("--metric", default="mig")
     parser.add_argument("--post-repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true")
@@ -219,8 +257,12 @@ def main() -> None:
             path = f"/results/{experiment_id}/curve"
             params = {"metric": args.metric}
             httpx.get(base + path, params=params, timeout=60).raise_for_status()  # warm cache
-            baseline = asyncio.run(load(base, "/healthz", {}, args.clients, args.seconds / 4))
-            result = asyncio.run(load(base, path, params, args.clients, args.seconds))
+            baseline = asyncio.run(
+                load(base, "/healthz", {}, args.clients, args.seconds / 4, warmup=1.0)
+            )
+            result = asyncio.run(
+                load(base, path, params, args.clients, args.seconds, warmup=args.warmup)
+            )
             post_ms = post_grid(base, key, args.post_repeats)
     finally:
         if proc is not None:

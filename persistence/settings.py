@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     sweep_interval_s: float = Field(default=30.0, gt=0)
     task_soft_time_limit_s: int = Field(default=6 * 3600, ge=1)
     task_hard_time_limit_s: int = Field(default=6 * 3600 + 300, ge=1)
+    # A cached curve confirmed this recently is served without asking the database (0: always ask).
+    result_cache_ttl_s: float = Field(default=1.0, ge=0, le=60)
     fused_bundle_size: int = Field(default=1, ge=1, le=64)
     torch_threads: int = Field(default=0, ge=0)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from api.deps import CurrentKey, ReadAccess, SessionDep, SettingsDep
 from api.schemas import (
@@ -138,7 +138,11 @@ def cancel_experiment(
 
 @router.delete("/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_experiment(
-    experiment_id: ExperimentId, session: SessionDep, settings: SettingsDep, key: CurrentKey
+    experiment_id: ExperimentId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: CurrentKey,
 ) -> Response:
     """Delete a finished or cancelled experiment with its runs, results and files (409 if busy)."""
     try:
@@ -154,6 +158,7 @@ def delete_experiment(
         ) from exc
     if not found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="experiment not found")
+    request.app.state.result_cache.invalidate(lambda k: k[1] == experiment_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -56,31 +56,41 @@ def _curve(
     label_fraction: float | None,
     kind: str,
 ) -> bytes:
-    """The curve as JSON or PNG bytes, cached until the experiment's values of `metric` change."""
-    experiment = load_experiment(session, experiment_id)
-    _check_metric(experiment, metric)
-    stamp = crud.curve_stamp(session=session, experiment_id=experiment_id, key=metric)
+    """The curve as JSON or PNG bytes, cached until the experiment's values of `metric` change.
+
+    A cached curve confirmed against the database within `result_cache_ttl_s` is served without
+    touching the database (a new value shows up at most that late); a missing one is computed by
+    one request while concurrent requests for it wait.
+    """
     cache = request.app.state.result_cache
+    ttl = request.app.state.settings.result_cache_ttl_s
     cache_key = (kind, experiment_id, metric, model_type, label_fraction)
-    body = cache.get(cache_key, stamp)
+    body = cache.fresh(cache_key, ttl)
     if body is not None:
         return body
-    rows = crud.curve_rows(
-        session=session,
-        experiment_id=experiment_id,
-        key=metric,
-        model_type=model_type,
-        label_fraction=label_fraction,
-    )
-    points, trend = curve(rows)
-    if kind == "png":
-        body = curve_png(points, metric=metric, title=f"{experiment.name}: {metric}")
-    else:
-        public = CurvePublic.model_validate(
-            {"experiment_id": experiment_id, "metric": metric, "points": points, "trend": trend}
+    experiment = load_experiment(session, experiment_id)
+    _check_metric(experiment, metric)
+    with cache.lock_for(cache_key):
+        stamp = crud.curve_stamp(session=session, experiment_id=experiment_id, key=metric)
+        body = cache.get(cache_key, stamp)
+        if body is not None:
+            return body
+        rows = crud.curve_rows(
+            session=session,
+            experiment_id=experiment_id,
+            key=metric,
+            model_type=model_type,
+            label_fraction=label_fraction,
         )
-        body = public.model_dump_json().encode()
-    cache.put(cache_key, stamp, body)
+        points, trend = curve(rows)
+        if kind == "png":
+            body = curve_png(points, metric=metric, title=f"{experiment.name}: {metric}")
+        else:
+            public = CurvePublic.model_validate(
+                {"experiment_id": experiment_id, "metric": metric, "points": points, "trend": trend}
+            )
+            body = public.model_dump_json().encode()
+        cache.put(cache_key, stamp, body)
     return body
 
 

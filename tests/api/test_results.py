@@ -64,7 +64,9 @@ def test_curve_filters_by_model_type(client, experiment):
     assert body["points"][0]["mean"] == 101.0
 
 
-def test_curve_follows_new_results(client, settings, experiment):
+def test_curve_follows_new_results_once_its_cache_ttl_passes(client, settings, experiment):
+    app_settings = client.app.state.settings
+    app_settings.result_cache_ttl_s = 60.0
     before = client.get(f"/results/{experiment}/curve", params={"metric": "mig"}).json()
     with session_scope(settings.database_url_effective) as session:
         finish_runs(
@@ -74,11 +76,16 @@ def test_curve_follows_new_results(client, settings, experiment):
             ["mig"],
             where=lambda r: r.status is RunStatus.failed,
         )
+    # Within the TTL the confirmed curve is served without asking the database...
+    cached = client.get(f"/results/{experiment}/curve", params={"metric": "mig"}).json()
+    # ...and once it has passed, the database's new value shows.
+    app_settings.result_cache_ttl_s = 0.0
     after = client.get(f"/results/{experiment}/curve", params={"metric": "mig"}).json()
     fc1 = lambda body: next(  # noqa: E731
         p for p in body["points"] if p["model_type"] == "fc" and p["beta"] == 1.0
     )
-    assert fc1(before)["n"] == 2 and fc1(after)["n"] == 3 and 1000.0 in fc1(after)["values"]
+    assert fc1(before)["n"] == 2 and fc1(cached)["n"] == 2
+    assert fc1(after)["n"] == 3 and 1000.0 in fc1(after)["values"]
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -35,10 +35,29 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
 def get_engine(url: str) -> Engine:
     """One engine per URL per process."""
-    return make_engine(url)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = make_engine(url)
+        return engine
+
+
+def forget_engines_after_fork() -> None:
+    """In a forked child: drop the parent's pools without closing the parent's connections.
+
+    Pooled connections must not be shared across a fork (SQLAlchemy's "using connection pools
+    with multiprocessing"); `dispose(close=False)` leaves the parent's sockets alone.
+    """
+    with _ENGINES_LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose(close=False)
+        _ENGINES.clear()
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

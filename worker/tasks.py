@@ -23,10 +23,10 @@ import numpy as np
 import torch
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_process_init, worker_ready
 
 from persistence import runs
-from persistence.db import session_factory
+from persistence.db import forget_engines_after_fork, session_factory
 from persistence.models import Experiment, Run, RunStatus
 from persistence.settings import Settings, get_settings
 from persistence.storage import run_checkpoint_dir
@@ -381,6 +381,27 @@ def evaluate_task(self: Any, run_id: str) -> None:
     evaluate_one(
         run_id, task_id=self.request.id, worker=_worker_name(self.request), settings=settings
     )
+
+
+@worker_init.connect
+def _preload_datasets(**_: Any) -> None:
+    """Load the datasets once in the worker's main process: every forked child inherits them.
+
+    With `worker_max_tasks_per_child=1` each task runs in a fresh child; without this each one
+    would read and verify its dataset again. Nothing here touches CUDA.
+    """
+    settings = get_settings()
+    for name in ("shapes", "mnist"):
+        try:
+            dataset_for(name, settings)
+        except Exception as exc:  # a missing MNIST is the task's error to report, not the worker's
+            logger.warning("could not preload the %s dataset: %s", name, exc)
+
+
+@worker_process_init.connect
+def _fresh_database_pools(**_: Any) -> None:
+    """A forked child opens its own database connections."""
+    forget_engines_after_fork()
 
 
 @worker_ready.connect

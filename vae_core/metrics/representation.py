@@ -32,7 +32,7 @@ def encode_batches(
     with torch.no_grad():
         for start in range(0, images.shape[0], batch_size):
             chunk = images[start : start + batch_size]
-            if chunk.dtype == np.bool_ and corrupt == 0.0:
+            if chunk.dtype == np.bool_ and corrupt == 0.0 and hasattr(model, "encode_binary"):
                 # Binary ground-truth renders: the model's sparse-aware encoder, same map.
                 mu, logvar = model.encode_binary(chunk)
             else:

@@ -368,26 +368,15 @@ def complete_run(
     compute_seconds: float,
 ) -> bool:
     """Store the metrics and pictures of an evaluated run and mark it completed (commits)."""
-    experiment_id = _experiment_id_of(session, run_id)
-    if experiment_id is None:
-        session.rollback()
-        return False
-    _lock_experiment(session, experiment_id)
-    now = utcnow()
-    result = session.execute(
-        sa.update(Run)
-        .where(_owned(run_id, task_id, RunStatus.evaluating))
-        .values(
-            status=RunStatus.completed,
-            finished_at=now,
-            heartbeat_at=now,
-            failure_reason=None,
-            compute_seconds=Run.compute_seconds + compute_seconds,
-        )
-        .execution_options(synchronize_session=False)
+    experiment_id = _settle(
+        session,
+        run_id,
+        _owned(run_id, task_id, RunStatus.evaluating),
+        status=RunStatus.completed,
+        reason=None,
+        compute_seconds=compute_seconds,
     )
-    if _rows(result) != 1:
-        session.rollback()
+    if experiment_id is None:
         return False
     session.execute(sa.delete(MetricResult).where(MetricResult.run_id == run_id))
     session.execute(sa.delete(Artifact).where(Artifact.run_id == run_id))
@@ -401,6 +390,43 @@ def complete_run(
     refresh_experiment_status(session=session, experiment_id=experiment_id)
     session.commit()
     return True
+
+
+def _settle(
+    session: Session,
+    run_id: str,
+    owned: Any,
+    *,
+    status: RunStatus,
+    reason: str | None,
+    compute_seconds: float,
+) -> str | None:
+    """Move a run this task owns (`owned`) to a terminal status under the experiment's lock.
+
+    Returns the experiment id, or None (rolled back) when the run is gone or not owned.
+    """
+    experiment_id = _experiment_id_of(session, run_id)
+    if experiment_id is None:
+        session.rollback()
+        return None
+    _lock_experiment(session, experiment_id)
+    now = utcnow()
+    result = session.execute(
+        sa.update(Run)
+        .where(owned)
+        .values(
+            status=status,
+            failure_reason=reason,
+            finished_at=now,
+            heartbeat_at=now,
+            compute_seconds=Run.compute_seconds + compute_seconds,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if _rows(result) != 1:
+        session.rollback()
+        return None
+    return experiment_id
 
 
 def _finish(
@@ -425,30 +451,15 @@ def end_run(
     """Fail or cancel a run this task owns, with the reason (commits)."""
     if status not in (RunStatus.failed, RunStatus.cancelled):
         raise ValueError(f"end_run takes failed or cancelled, not {status.value}")
-    experiment_id = _experiment_id_of(session, run_id)
-    if experiment_id is None:
-        session.rollback()
-        return False
-    _lock_experiment(session, experiment_id)
-    now = utcnow()
-    result = session.execute(
-        sa.update(Run)
-        .where(
-            Run.id == run_id,
-            Run.task_id == task_id,
-            Run.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
-        )
-        .values(
-            status=status,
-            failure_reason=reason,
-            finished_at=now,
-            heartbeat_at=now,
-            compute_seconds=Run.compute_seconds + compute_seconds,
-        )
-        .execution_options(synchronize_session=False)
+    owned = sa.and_(
+        Run.id == run_id,
+        Run.task_id == task_id,
+        Run.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
     )
-    if _rows(result) != 1:
-        session.rollback()
+    experiment_id = _settle(
+        session, run_id, owned, status=status, reason=reason, compute_seconds=compute_seconds
+    )
+    if experiment_id is None:
         return False
     refresh_experiment_status(session=session, experiment_id=experiment_id)
     session.commit()

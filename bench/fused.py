@@ -2,10 +2,14 @@
 trained one after another with train.py's own `train_step` (fused-kernel Adam), on the same
 number of model-images, in the same run.
 
-Both sides time the training step only (data loading, forward, cost, backward, Adam) after
-`--warmup` untimed steps (of each model in turn; of the fused stack), so neither side is charged
-for first-step allocations; the fused steps are timed before and after the sequential block.
-Each model draws its own batches from its own shuffle of a shared subset of the shapes training
+Both sides time the training step only (data loading, forward, cost, backward, Adam), after
+`--warmup` untimed steps each (every sequential model; the fused stack), so neither side is charged
+for first-step allocations or for the malloc heap growing to the step's working set. Everything
+runs inside `vae_core.heap.large_tensor_heap`, as train_fused does (see the comment in `main`).
+`--rounds` short rounds alternate which side goes first; the ratio is the median of the rounds'
+ratios and the rates are medians over rounds; the JSON line carries every round's ratio and each
+side's minor page faults per timed step.
+Each model draws its own batches from its own shuffles of a shared subset of the shapes training
 split. Images are counted as model-images: a fused step over K models of batch B counts K·B.
 """
 
@@ -25,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vae_core.data import shapes  # noqa: E402
 from vae_core.fused import FusedStack, training_costs  # noqa: E402
+from vae_core.heap import large_tensor_heap  # noqa: E402
 from vae_core.losses import KL_BETA_MIN  # noqa: E402
 from vae_core.models import build_model, model_config_for  # noqa: E402
 from vae_core.train import (  # noqa: E402
@@ -44,6 +49,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def minor_faults() -> int:
+    """Minor page faults of this process so far (each a page the kernel had to map and zero)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def _sync(device: torch.device) -> None:
     """Wait for queued device work so wall-clock times are honest."""
     if device.type == "cuda":
@@ -51,37 +61,46 @@ def _sync(device: torch.device) -> None:
 
 
 def _batch_indices(n: int, seeds: list[int], steps: int, batch: int) -> list[list[np.ndarray]]:
-    """Per model, `steps` batches of its own shuffle of range(n) (as train.py draws them)."""
+    """Per model, `steps` batches of its own shuffles of range(n) (as train.py draws them)."""
     out = []
     for seed in seeds:
-        order = np.random.default_rng(_stream_seeds(seed)["shuffle"]).permutation(n)
+        rng = np.random.default_rng(_stream_seeds(seed)["shuffle"])
+        epochs = -(-steps * batch // n)
+        order = np.concatenate([rng.permutation(n) for _ in range(epochs)])
         out.append([order[s * batch : (s + 1) * batch] for s in range(steps)])
     return out
 
 
-def run_sequential(images, betas, seeds, steps, warmup, batch, cfg, device) -> float:
-    """Seconds of training steps for the K models one after another (train.py's step)."""
-    model_cfg = model_config_for("shapes", "fc")
-    batches = _batch_indices(len(images), seeds, warmup + steps, batch)
-    total = 0.0
-    for beta, seed, idxs in zip(betas, seeds, batches, strict=True):
-        streams = _stream_seeds(seed)
-        model = build_model(model_cfg, torch.Generator().manual_seed(streams["init"])).to(device)
-        lr = cfg.beta0_learning_rate if beta < KL_BETA_MIN else cfg.learning_rate
-        optimizer = make_optimizer(model, lr)
-        gens = {n: _torch_gen(streams[n], device) for n in ("noise", "reparam")}
-        model.train()
-        for i, idx in enumerate(idxs):
-            if i == warmup:
-                _sync(device)
-                t0 = time.perf_counter()
-            x = load_batch(images, idx, device)  # (B, 1, 64, 64)
-            if train_step(model, optimizer, x, beta, cfg, gens, denoise=False) is None:
-                raise RuntimeError("non-finite loss in the benchmark")
-        _sync(device)
-        total += time.perf_counter() - t0
-        del model, optimizer
-    return total
+class SequentialRun:
+    """The K models as K ordinary models, each stepped with train.py's `train_step` in turn."""
+
+    def __init__(self, images, betas, seeds, total_steps, batch, cfg, device) -> None:
+        model_cfg = model_config_for("shapes", "fc")
+        self.batches = _batch_indices(len(images), seeds, total_steps, batch)
+        self.members = []
+        for beta, seed in zip(betas, seeds, strict=True):
+            streams = _stream_seeds(seed)
+            init = torch.Generator().manual_seed(streams["init"])
+            model = build_model(model_cfg, init).to(device)
+            lr = cfg.beta0_learning_rate if beta < KL_BETA_MIN else cfg.learning_rate
+            gens = {n: _torch_gen(streams[n], device) for n in ("noise", "reparam")}
+            model.train()
+            self.members.append((beta, model, make_optimizer(model, lr), gens))
+        self.images, self.cfg, self.device = images, cfg, device
+        self.step_no = 0
+
+    def run(self, steps: int) -> float:
+        """Seconds for the next `steps` steps of each model, one model after another."""
+        _sync(self.device)
+        t0 = time.perf_counter()
+        for (beta, model, optimizer, gens), batches in zip(self.members, self.batches, strict=True):
+            for s in range(self.step_no, self.step_no + steps):
+                x = load_batch(self.images, batches[s], self.device)  # (B, 1, 64, 64)
+                if train_step(model, optimizer, x, beta, self.cfg, gens, denoise=False) is None:
+                    raise RuntimeError("non-finite loss in the benchmark")
+        _sync(self.device)
+        self.step_no += steps
+        return time.perf_counter() - t0
 
 
 class FusedRun:
@@ -139,8 +158,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON line last")
     parser.add_argument("--k", type=int, default=26, help="models: the first K βs of 0..5/0.2")
     parser.add_argument("--batch-size", type=int, default=250)
-    parser.add_argument("--steps", type=int, default=1, help="timed training steps per model")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed steps before timing")
+    parser.add_argument("--steps", type=int, default=1, help="timed steps per model per round")
+    parser.add_argument("--rounds", type=int, default=7, help="alternating fused/sequential rounds")
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="untimed steps before timing (the heap settles)"
+    )
     parser.add_argument("--subset", type=int, default=10_000, help="training images drawn from")
     parser.add_argument("--cache-dir", type=Path, default=None)
     args = parser.parse_args()
@@ -150,38 +172,63 @@ def main() -> None:
         raise SystemExit("--device cuda requested but CUDA is not available")
     splits = shapes.build_dataset(seed=0, cache_dir=args.cache_dir)
     images = splits.train.subset(np.arange(min(args.subset, len(splits.train))))
-    if args.batch_size * (2 * args.steps + args.warmup) > len(images):
-        raise SystemExit("--batch-size x --steps exceeds the subset")
     betas = [float(b) for b in PAPER_BETAS[: args.k]]
     seeds = list(range(len(betas)))
     cfg = get_train_config("paper", device=args.device)
-    model_images = len(betas) * args.batch_size * args.steps
+    model_images = len(betas) * args.batch_size * args.steps  # per side per round
+    total = args.warmup + args.rounds * args.steps
+    fused = FusedRun(images, betas, seeds, total, args.batch_size, cfg, device)
+    sequential = SequentialRun(images, betas, seeds, total, args.batch_size, cfg, device)
 
-    # Fused steps before and after the sequential block, so load drift on a shared machine hits
-    # both sides alike; the fused rate is over both halves.
-    fused = FusedRun(
-        images, betas, seeds, args.warmup + 2 * args.steps, args.batch_size, cfg, device
-    )
-    fused.run(args.warmup)
-    fused_s = fused.run(args.steps)
-    seq_s = run_sequential(
-        images, betas, seeds, args.steps, args.warmup, args.batch_size, cfg, device
-    )
-    fused_s = (fused_s + fused.run(args.steps)) / 2
+    def timed(side: FusedRun | SequentialRun, steps: int) -> tuple[float, int]:
+        faults = minor_faults()
+        seconds = side.run(steps)
+        return seconds, minor_faults() - faults
+
+    # The whole comparison runs inside large_tensor_heap, the regime train_fused trains in. It
+    # serves the fused stack's 100-500 MB blocks from the heap; the sequential models' blocks
+    # (≤ 20 MB) come from the heap in glibc's ordinary regime too once it has adapted, so their
+    # side is unchanged by it, which the page-fault counts in the JSON line show.
+    times: dict[str, list[float]] = {"fused": [], "sequential": []}
+    faults = {"fused": 0, "sequential": 0}
+    with large_tensor_heap(device.type == "cpu"):
+        sequential.run(args.warmup)
+        fused.run(args.warmup)  # last, so the heap it grows is not carved up before round 0
+        # Short rounds that alternate which side goes first: a shared machine's speed drifts by
+        # tens of percent within a minute, and each round's ratio compares neighbours in time.
+        for r in range(args.rounds):
+            order: list[tuple[str, FusedRun | SequentialRun]] = [
+                ("fused", fused),
+                ("sequential", sequential),
+            ]
+            for name, side in order if r % 2 == 0 else order[::-1]:
+                seconds, flt = timed(side, args.steps)
+                times[name].append(seconds)
+                faults[name] += flt
+    round_ratios = [q / f for f, q in zip(times["fused"], times["sequential"], strict=True)]
+    fused_s = float(np.median(times["fused"]))
+    seq_s = float(np.median(times["sequential"]))
     result = {
         "k": len(betas),
         "fused_img_per_s": round(model_images / fused_s, 1),
         "sequential_img_per_s": round(model_images / seq_s, 1),
-        "ratio": round(seq_s / fused_s, 3),
+        "ratio": round(float(np.median(round_ratios)), 3),
         "device": str(device),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "batch_size": args.batch_size,
-        "steps_per_model": args.steps,
+        "steps_per_round": args.steps,
+        "rounds": args.rounds,
+        "round_ratios": [round(r, 3) for r in round_ratios],
+        "minor_faults_per_step": {
+            side: round(n / (args.rounds * args.steps * (1 if side == "fused" else len(betas))))
+            for side, n in faults.items()
+        },
         "threads": torch.get_num_threads(),
     }
     if not args.json:
         print(
-            f"K={result['k']} batch {args.batch_size} x {args.steps} steps on {device}: fused "
+            f"K={result['k']} batch {args.batch_size}, {args.rounds} rounds x {args.steps} "
+            f"steps on {device}: median fused "
             f"{result['fused_img_per_s']} img/s, sequential {result['sequential_img_per_s']} "
             f"img/s, ratio {result['ratio']}"
         )

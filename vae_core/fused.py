@@ -19,6 +19,12 @@ one kernel call per distinct learning rate. A model that finishes (patience or m
 (non-finite cost) or is cancelled leaves the stack: its weights, batch-norm statistics and Adam
 state stay exactly as they were, and the others train on. `TrainConfig.compile` is not applied
 on the fused path.
+
+Memory on the CPU: a stack's activations and weight gradients are 100-500 MB blocks, which glibc
+would map and unmap around every step (1.1 M page faults per K = 26 fc step); training therefore
+runs inside `vae_core.heap.large_tensor_heap`, and the stacked linear layers write dW into
+persistent buffers (`FusedStack.weight_grads`) rather than a fresh tensor per step. Together
+they took the K = 26 fc step on the 2-core dev CPU from 6.7 s to about 4 s.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from torch.optim.adam import adam as adam_kernel
 
 from vae_core.checkpoint import BEST_NAME, LATEST_NAME, atomic_save, load_checkpoint
 from vae_core.data.images import DataSplits, ImageSet
+from vae_core.heap import large_tensor_heap
 from vae_core.losses import KL_BETA_MIN
 from vae_core.models import BetaVAE, ModelConfig, build_model
 from vae_core.noise import salt_and_pepper
@@ -68,18 +75,44 @@ __all__ = ["FusedStack", "fused_cost", "train_fused", "training_costs"]
 # ---- the stacked network ----------------------------------------------------------------------
 
 
+class _GradSink:
+    """A persistent (A, out, in) buffer a stacked linear layer's backward writes dW into."""
+
+    def __init__(self, stack: FusedStack, name: str) -> None:
+        self.stack, self.name = stack, name
+
+    def write(self, grad: torch.Tensor, h: torch.Tensor) -> None:
+        """dW = gradᵀ @ h per model, into the stack's buffer for this weight."""
+        buf = self.stack.weight_grads.get(self.name)
+        weight = self.stack.params[self.name]
+        if buf is None or buf.shape != weight.shape:
+            buf = self.stack.weight_grads[self.name] = torch.empty_like(weight.detach())
+        torch.bmm(grad.transpose(1, 2), h, out=buf)  # (A, out, in)
+        self.stack.fresh_grads.add(self.name)
+
+
 class _StackedLinear(torch.autograd.Function):
     """Per-model linear layers, h (A, B, in) @ W (A, out, in)ᵀ + b (A, out), as one bmm.
 
-    Written out because autograd through `bmm(h, W.transpose(1, 2))` hands back dW transposed,
-    and accumulating that into the stacked parameter costs a copy of every weight each step (28%
-    of a K=26 fc step on the CPU); here dW = gradᵀ @ h comes out in W's own layout.
+    Written out for two reasons measured on the CPU (K = 26 fc). Autograd through
+    `bmm(h, W.transpose(1, 2))` hands back dW transposed, and accumulating that into the stacked
+    parameter costs a copy of every weight each step (28% of a step). And a fresh dW each step
+    is a fresh 100-500 MB block: bmm into it ran at 58-79 GFLOP/s against 149-157 into a buffer
+    that already exists. So backward writes dW = gradᵀ @ h, in W's own layout, into the stack's
+    persistent buffer (`FusedStack.weight_grads`) and hands autograd no weight gradient.
     """
 
     @staticmethod
-    def forward(ctx: Any, h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None):
+    def forward(
+        ctx: Any,
+        h: torch.Tensor,
+        weight: torch.Tensor,
+        bias: torch.Tensor | None,
+        sink: _GradSink,
+    ) -> torch.Tensor:
         ctx.save_for_backward(h, weight)
         ctx.has_bias = bias is not None
+        ctx.sink = sink
         w_t = weight.transpose(1, 2)  # (A, in, out)
         if bias is None:
             return torch.bmm(h, w_t)  # (A, B, out)
@@ -89,11 +122,10 @@ class _StackedLinear(torch.autograd.Function):
     def backward(ctx: Any, grad: torch.Tensor):  # type: ignore[override]
         h, weight = ctx.saved_tensors
         grad_h = torch.bmm(grad, weight) if ctx.needs_input_grad[0] else None  # (A, B, in)
-        grad_w = (
-            torch.bmm(grad.transpose(1, 2), h) if ctx.needs_input_grad[1] else None
-        )  # (A, out, in)
+        if ctx.needs_input_grad[1]:
+            ctx.sink.write(grad, h)
         grad_b = grad.sum(1) if ctx.has_bias and ctx.needs_input_grad[2] else None  # (A, out)
-        return grad_h, grad_w, grad_b
+        return grad_h, None, grad_b, None
 
 
 class FusedStack:
@@ -114,6 +146,10 @@ class FusedStack:
         self.buffers = {n: torch.stack([s[n] for s in states]) for n in self.buffer_names}
         self.exp_avg = {n: torch.zeros_like(p) for n, p in self.params.items()}
         self.exp_avg_sq = {n: torch.zeros_like(p) for n, p in self.params.items()}
+        # dW of the stacked linear layers, written by _StackedLinear.backward in place (see there);
+        # `fresh_grads` names those written since the last zero_grad.
+        self.weight_grads: dict[str, torch.Tensor] = {}
+        self.fresh_grads: set[str] = set()
         self.steps = [0] * len(states)
         self.lrs = [0.0] * len(states)
         defaults = make_optimizer(template, 1e-3).defaults
@@ -129,7 +165,8 @@ class FusedStack:
     def _lin(self, h: torch.Tensor, name: str, module: nn.Module) -> torch.Tensor:
         """(A, B, in) -> (A, B, out) with per-model weights."""
         bias = self.params[f"{name}.bias"] if module.bias is not None else None
-        return _StackedLinear.apply(h, self.params[f"{name}.weight"], bias)
+        weight = f"{name}.weight"
+        return _StackedLinear.apply(h, self.params[weight], bias, _GradSink(self, weight))
 
     def _bn(
         self, h: torch.Tensor, name: str, module: nn.modules.batchnorm._BatchNorm
@@ -218,9 +255,17 @@ class FusedStack:
     # -- optimiser -------------------------------------------------------------------------------
 
     def zero_grad(self) -> None:
-        """Drop the gradients of every stacked parameter."""
+        """Drop the gradients of every stacked parameter (the dW buffers stay, marked stale)."""
         for p in self.params.values():
             p.grad = None
+        self.fresh_grads.clear()
+
+    def grad(self, name: str) -> torch.Tensor | None:
+        """The gradient of stacked parameter `name` from the last backward, or None."""
+        p = self.params[name]
+        if p.grad is not None:
+            return p.grad
+        return self.weight_grads[name] if name in self.fresh_grads else None
 
     @torch.no_grad()
     def adam_step(self) -> None:
@@ -236,13 +281,14 @@ class FusedStack:
         for lr, positions in by_lr.items():
             lists: tuple[list[torch.Tensor], ...] = ([], [], [], [], [])
             for n, p in self.params.items():
-                if p.grad is None:
+                grad = self.grad(n)
+                if grad is None:
                     continue
                 for i in positions:
                     step = torch.tensor(float(self.steps[i]), dtype=torch.float32, device=p.device)
                     for out, t in zip(
                         lists,
-                        (p[i], p.grad[i], self.exp_avg[n][i], self.exp_avg_sq[n][i], step),
+                        (p[i], grad[i], self.exp_avg[n][i], self.exp_avg_sq[n][i], step),
                         strict=True,
                     ):
                         out.append(t)
@@ -283,6 +329,11 @@ class FusedStack:
             self.exp_avg_sq[n] = self.exp_avg_sq[n].index_select(0, idx)
         for n, b in self.buffers.items():
             self.buffers[n] = b.index_select(0, idx)
+        for n in list(self.weight_grads):
+            if n in self.fresh_grads:  # retiring between backward and the Adam step
+                self.weight_grads[n] = self.weight_grads[n].index_select(0, idx)
+            else:  # stale: reallocated at the new size on the next backward
+                del self.weight_grads[n]
         self.steps = [self.steps[i] for i in positions]
         self.lrs = [self.lrs[i] for i in positions]
 
@@ -590,88 +641,90 @@ def train_fused(
     denoise = model_config.denoising
     image_shape = (1, *train_set.image_shape)
 
-    while active:
-        t0 = time.perf_counter()
-        for m in active:
-            m.order = _batches(m.pool[m.shuffle.permutation(len(m.pool))], cfg.batch_size)
-            m.sums = torch.zeros(3, dtype=torch.float64, device=device)
-        for step in range(len(active[0].order)):
-            stopped = []
-            for i, m in enumerate(active):
-                if m.callback is not None and m.callback.should_stop():
-                    epoch = m.progress.epoch + 1
-                    m.finish("cancelled", f"stopped by request in epoch {epoch} at step {step}")
-                    stopped.append(i)
-            retire(stopped)
+    with large_tensor_heap(device.type == "cpu"):  # see vae_core.heap
+        while active:
+            t0 = time.perf_counter()
+            for m in active:
+                m.order = _batches(m.pool[m.shuffle.permutation(len(m.pool))], cfg.batch_size)
+                m.sums = torch.zeros(3, dtype=torch.float64, device=device)
+            for step in range(len(active[0].order)):
+                stopped = []
+                for i, m in enumerate(active):
+                    if m.callback is not None and m.callback.should_stop():
+                        epoch = m.progress.epoch + 1
+                        m.finish("cancelled", f"stopped by request in epoch {epoch} at step {step}")
+                        stopped.append(i)
+                retire(stopped)
+                if not active:
+                    break
+                a = len(active)
+                idx = np.concatenate([m.order[step] for m in active])
+                b = len(active[0].order[step])
+                x = load_batch(train_set, idx, device).view(a, b, *image_shape)  # (A, B, 1, H, W)
+                costs = training_costs(
+                    stack,
+                    x,
+                    betas=[m.beta for m in active],
+                    noise_gens=[m.gens["noise"] for m in active] if denoise else None,
+                    reparam_gens=[m.gens["reparam"] for m in active],
+                    cfg=cfg,
+                )  # (3, A)
+                finite = torch.isfinite(costs[0]).tolist()
+                failed = [i for i, ok in enumerate(finite) if not ok]
+                for i in failed:
+                    epoch = active[i].progress.epoch + 1
+                    reason = f"non-finite training loss at epoch {epoch} step {step}"
+                    active[i].finish("failed", reason)
+                ok = [i for i, good in enumerate(finite) if good]
+                stack.zero_grad()
+                if ok:
+                    costs[0][ok].sum().backward()  # models share no parameters: per-model gradients
+                detached = costs.detach().double() * b  # (3, A)
+                for i in ok:
+                    active[i].sums += detached[:, i]
+                retire(failed)
+                if not active:
+                    break
+                stack.adam_step()
             if not active:
                 break
-            a = len(active)
-            idx = np.concatenate([m.order[step] for m in active])
-            b = len(active[0].order[step])
-            x = load_batch(train_set, idx, device).view(a, b, *image_shape)  # (A, B, 1, H, W)
-            costs = training_costs(
-                stack,
-                x,
-                betas=[m.beta for m in active],
-                noise_gens=[m.gens["noise"] for m in active] if denoise else None,
-                reparam_gens=[m.gens["reparam"] for m in active],
-                cfg=cfg,
-            )  # (3, A)
-            finite = torch.isfinite(costs[0]).tolist()
-            failed = [i for i, ok in enumerate(finite) if not ok]
-            for i in failed:
-                epoch = active[i].progress.epoch + 1
-                active[i].finish("failed", f"non-finite training loss at epoch {epoch} step {step}")
-            ok = [i for i, good in enumerate(finite) if good]
-            stack.zero_grad()
-            if ok:
-                costs[0][ok].sum().backward()  # models share no parameters: per-model gradients
-            detached = costs.detach().double() * b  # (3, A)
-            for i in ok:
-                active[i].sums += detached[:, i]
-            retire(failed)
-            if not active:
-                break
-            stack.adam_step()
-        if not active:
-            break
-        train_seconds = time.perf_counter() - t0
+            train_seconds = time.perf_counter() - t0
 
-        val = _fused_validation(stack, active, val_set, cfg, denoise, device).tolist()  # (3, A)
-        done = []
-        for i, m in enumerate(active):
-            epoch = m.progress.epoch + 1
-            val_loss, val_recon, val_kl = val[0][i], val[1][i], val[2][i]
-            if not np.isfinite(val_loss):
-                m.finish("failed", f"non-finite validation loss at epoch {epoch}")
-                done.append(i)
-                continue
-            train_loss, recon, kl = (m.sums / len(m.pool)).tolist()
-            stats = EpochStats(
-                epoch=epoch,
-                train_loss=train_loss,
-                val_loss=val_loss,
-                recon=recon,
-                kl=kl,
-                val_recon=val_recon,
-                val_kl=val_kl,
-                images_per_s=len(m.pool) / train_seconds,
-                seconds=time.perf_counter() - t0,
-            )
-            p = m.progress
-            p.epoch = epoch
-            p.history.append(stats)
-            if val_loss < p.best_val:
-                p.best_val, p.best_epoch, p.since_best = val_loss, epoch, 0
-                atomic_save(_snapshot(m, stack, i, full=False), m.checkpoint_dir / BEST_NAME)
-            else:
-                p.since_best += 1
-            atomic_save(_snapshot(m, stack, i, full=True), m.checkpoint_dir / LATEST_NAME)
-            if m.callback is not None:
-                m.callback.on_epoch(stats)
-            if p.finished(cfg):
-                m.finish("completed")
-                done.append(i)
-        retire(done)
+            val = _fused_validation(stack, active, val_set, cfg, denoise, device).tolist()  # (3, A)
+            done = []
+            for i, m in enumerate(active):
+                epoch = m.progress.epoch + 1
+                val_loss, val_recon, val_kl = val[0][i], val[1][i], val[2][i]
+                if not np.isfinite(val_loss):
+                    m.finish("failed", f"non-finite validation loss at epoch {epoch}")
+                    done.append(i)
+                    continue
+                train_loss, recon, kl = (m.sums / len(m.pool)).tolist()
+                stats = EpochStats(
+                    epoch=epoch,
+                    train_loss=train_loss,
+                    val_loss=val_loss,
+                    recon=recon,
+                    kl=kl,
+                    val_recon=val_recon,
+                    val_kl=val_kl,
+                    images_per_s=len(m.pool) / train_seconds,
+                    seconds=time.perf_counter() - t0,
+                )
+                p = m.progress
+                p.epoch = epoch
+                p.history.append(stats)
+                if val_loss < p.best_val:
+                    p.best_val, p.best_epoch, p.since_best = val_loss, epoch, 0
+                    atomic_save(_snapshot(m, stack, i, full=False), m.checkpoint_dir / BEST_NAME)
+                else:
+                    p.since_best += 1
+                atomic_save(_snapshot(m, stack, i, full=True), m.checkpoint_dir / LATEST_NAME)
+                if m.callback is not None:
+                    m.callback.on_epoch(stats)
+                if p.finished(cfg):
+                    m.finish("completed")
+                    done.append(i)
+            retire(done)
 
     return [m.result for m in members]  # type: ignore[misc]

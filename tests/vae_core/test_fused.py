@@ -161,6 +161,38 @@ def test_stacked_adam_equals_train_adam_per_model_bit_for_bit() -> None:
                 assert torch.equal(got["state"][j][key], ref["state"][j][key]), key
 
 
+def test_stacked_gradients_match_each_models_own_autograd_gradients() -> None:
+    torch.manual_seed(0)
+    template = build_model(model_config_for("mnist", "fc"), torch.Generator().manual_seed(0))
+    singles = [build_model(template.config, torch.Generator().manual_seed(k)) for k in range(3)]
+    stack = FusedStack(template, [m.state_dict() for m in singles])
+    x = torch.rand(3, 32, 1, 28, 28)  # (A, B, 1, H, W)
+    mu, logvar = stack.encode(x)
+    logits = stack.decode(mu + logvar)
+    (logits.square().mean((1, 2, 3, 4)) * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    for k, model in enumerate(singles):
+        model.train()
+        m_mu, m_logvar = model.encode(x[k])
+        ((k + 1) * model.decode(m_mu + m_logvar).square().mean()).backward()
+        for n, p in model.named_parameters():
+            got = stack.grad(n)
+            assert got is not None, n
+            assert torch.allclose(got[k], p.grad, rtol=1e-4, atol=1e-7), n
+    # dW of the linear layers lives in the stack's persistent buffers, not in .grad
+    linear = "encoder.1.weight"
+    assert stack.params[linear].grad is None and linear in stack.weight_grads
+    buffer = stack.weight_grads[linear]
+    stack.zero_grad()
+    assert stack.grad(linear) is None and stack.grad("encoder.2.weight") is None
+    # the next backward writes into the same buffer; retiring a model keeps the others' rows
+    mu, logvar = stack.encode(x)
+    stack.decode(mu + logvar).square().mean((1, 2, 3, 4)).sum().backward()
+    assert stack.weight_grads[linear] is buffer
+    rows = buffer[[0, 2]].clone()
+    stack.keep([0, 2])
+    assert torch.equal(stack.grad(linear), rows)
+
+
 @pytest.mark.parametrize("model_type", ["fc", "conv-denoising"])
 def test_fused_training_matches_one_by_one_runs(
     model_type: str, data: DataSplits, single_fc: list[TrainResult], tmp_path: Path

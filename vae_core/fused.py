@@ -87,7 +87,10 @@ class _GradSink:
         weight = self.stack.params[self.name]
         if buf is None or buf.shape != weight.shape:
             buf = self.stack.weight_grads[self.name] = torch.empty_like(weight.detach())
-        torch.bmm(grad.transpose(1, 2), h, out=buf)  # (A, out, in)
+        if h.dtype == buf.dtype:
+            torch.bmm(grad.transpose(1, 2), h, out=buf)  # (A, out, in)
+        else:  # bf16 autocast: the product in bf16, the gradient kept in the weight's dtype
+            buf.copy_(torch.bmm(grad.transpose(1, 2), h))
         self.stack.fresh_grads.add(self.name)
 
 
@@ -110,7 +113,12 @@ class _StackedLinear(torch.autograd.Function):
         bias: torch.Tensor | None,
         sink: _GradSink,
     ) -> torch.Tensor:
-        ctx.save_for_backward(h, weight)
+        device = h.device.type
+        if torch.is_autocast_enabled(device):  # a custom Function must cast for itself
+            dtype = torch.get_autocast_dtype(device)
+            h, weight = h.to(dtype), weight.to(dtype)
+            bias = None if bias is None else bias.to(dtype)
+        ctx.save_for_backward(h, weight)  # as computed with: backward runs outside autocast
         ctx.has_bias = bias is not None
         ctx.sink = sink
         w_t = weight.transpose(1, 2)  # (A, in, out)

@@ -9,6 +9,12 @@ runs inside `vae_core.heap.large_tensor_heap`, as train_fused does (see the comm
 `--rounds` short rounds alternate which side goes first; the ratio is the median of the rounds'
 ratios and the rates are medians over rounds; the JSON line carries every round's ratio and each
 side's minor page faults per timed step.
+
+One more, untimed round runs each side under torch.profiler and splits its step into matrix
+multiplies (mm/addmm/bmm/baddbmm) and the rest. The same models at the same batch size do the same
+GEMM FLOPs fused or not, so the ratio fusing can reach is bounded by the sequential round's time
+over the fused round's GEMM time alone (`ratio_bound`: the fused step with no overhead at all,
+its GEMMs running as fast as they do now); the JSON line carries both sides' GEMM seconds and rates.
 Each model draws its own batches from its own shuffles of a shared subset of the shapes training
 split. Images are counted as model-images: a fused step over K models of batch B counts K·B.
 """
@@ -24,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.profiler import ProfilerActivity, profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -52,6 +59,18 @@ def peak_rss_mb() -> float:
 def minor_faults() -> int:
     """Minor page faults of this process so far (each a page the kernel had to map and zero)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+GEMM_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
+
+
+def step_macs_per_image(model: torch.nn.Module) -> int:
+    """Multiply-adds of one image in one training step of an fc model: every linear layer's
+    forward, input gradient and weight gradient, less the first layer's input gradient (the
+    images need none)."""
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    macs = [m.in_features * m.out_features for m in linears]
+    return 3 * sum(macs) - macs[0]
 
 
 def _sync(device: torch.device) -> None:
@@ -176,9 +195,18 @@ def main() -> None:
     seeds = list(range(len(betas)))
     cfg = get_train_config("paper", device=args.device)
     model_images = len(betas) * args.batch_size * args.steps  # per side per round
-    total = args.warmup + args.rounds * args.steps
+    total = args.warmup + args.rounds * args.steps + 1  # + the profiled round
     fused = FusedRun(images, betas, seeds, total, args.batch_size, cfg, device)
     sequential = SequentialRun(images, betas, seeds, total, args.batch_size, cfg, device)
+
+    def profiled(side: FusedRun | SequentialRun) -> dict[str, float]:
+        """One step of `side` under the profiler: wall seconds, GEMM seconds and GEMM GFLOP/s."""
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            seconds = side.run(1)
+        gemm_us = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in GEMM_OPS)
+        gemm_s = gemm_us / 1e6
+        flop = 2 * step_macs_per_image(sequential.members[0][1]) * len(betas) * args.batch_size
+        return {"seconds": seconds, "gemm_seconds": gemm_s, "gemm_gflops": flop / gemm_s / 1e9}
 
     def timed(side: FusedRun | SequentialRun, steps: int) -> tuple[float, int]:
         faults = minor_faults()
@@ -205,6 +233,8 @@ def main() -> None:
                 seconds, flt = timed(side, args.steps)
                 times[name].append(seconds)
                 faults[name] += flt
+        # the Amdahl bound, from one more round of each side under the profiler (untimed)
+        split = {"sequential": profiled(sequential), "fused": profiled(fused)}
     round_ratios = [q / f for f, q in zip(times["fused"], times["sequential"], strict=True)]
     fused_s = float(np.median(times["fused"]))
     seq_s = float(np.median(times["sequential"]))
@@ -224,6 +254,13 @@ def main() -> None:
             for side, n in faults.items()
         },
         "threads": torch.get_num_threads(),
+        "profiled_round": {
+            side: {k: round(v, 3) for k, v in d.items()} for side, d in split.items()
+        },
+        "gemm_share": {
+            side: round(d["gemm_seconds"] / d["seconds"], 3) for side, d in split.items()
+        },
+        "ratio_bound": round(split["sequential"]["seconds"] / split["fused"]["gemm_seconds"], 3),
     }
     if not args.json:
         print(
@@ -231,6 +268,13 @@ def main() -> None:
             f"steps on {device}: median fused "
             f"{result['fused_img_per_s']} img/s, sequential {result['sequential_img_per_s']} "
             f"img/s, ratio {result['ratio']}"
+        )
+        print(
+            f"profiled round: GEMMs are {result['gemm_share']['sequential']:.0%} of the "
+            f"sequential step ({split['sequential']['gemm_gflops']:.0f} GFLOP/s) and "
+            f"{result['gemm_share']['fused']:.0%} of the fused step "
+            f"({split['fused']['gemm_gflops']:.0f} GFLOP/s): a fused step that were nothing but "
+            f"its GEMMs would reach ratio {result['ratio_bound']}"
         )
     print(json.dumps(result))
 

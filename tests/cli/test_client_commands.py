@@ -111,7 +111,9 @@ def test_curve_prints_mean_and_std_per_beta_as_the_api_computes_them(
             if line.startswith("│ fc")
         ]
         row = next(c for c in cells if c[1] == f"{p['beta']:g}")
-        assert row[2] == f"{p['mean']:.4f} ± {p['std']:.4f}"
+        # one seed per beta here: a mean but no spread, printed as such rather than ± 0
+        assert p["n"] == 1 and p["std"] is None
+        assert row[2] == f"{p['mean']:.4f} ± –"
         assert row[3] == str(p["n"])
     assert "Spearman" in result.stdout
 

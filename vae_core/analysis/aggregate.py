@@ -27,15 +27,26 @@ def bootstrap_ci(
 
 
 def summarise(values: list[float], bootstrap_seed: int = 0, n_boot: int = 1000) -> dict:
-    """Mean, sample std (ddof=1; 0.0 for a single run), n, 95% CI and the raw values."""
+    """Mean, sample std (ddof=1), n, 95% bootstrap CI of the mean and the raw values.
+
+    One run has a mean but no spread: its std and CI are None (undefined), not 0 and a point
+    interval, which would claim a certainty one seed cannot give.
+    """
     arr = np.asarray(values, dtype=np.float64)
     n = arr.shape[0]
-    if n == 0:
-        return {"mean": None, "std": None, "n": 0, "ci_low": None, "ci_high": None, "values": []}
+    if n <= 1:
+        return {
+            "mean": float(arr[0]) if n else None,
+            "std": None,
+            "n": n,
+            "ci_low": None,
+            "ci_high": None,
+            "values": [float(v) for v in arr],
+        }
     low, high = bootstrap_ci(arr, np.random.default_rng(bootstrap_seed), n_boot)
     return {
         "mean": float(arr.mean()),
-        "std": float(arr.std(ddof=1)) if n > 1 else 0.0,
+        "std": float(arr.std(ddof=1)),
         "n": n,
         "ci_low": low,
         "ci_high": high,

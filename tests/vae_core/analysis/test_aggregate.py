@@ -24,9 +24,10 @@ def test_summary_matches_hand_computed_mean_and_std():
     assert 1.0 <= s["ci_low"] < s["mean"] < s["ci_high"] <= 4.0
 
 
-def test_single_run_has_zero_std_and_a_point_interval():
+def test_single_run_has_a_mean_but_no_spread():
     s = summarise([0.5])
-    assert (s["std"], s["ci_low"], s["ci_high"]) == (0.0, 0.5, 0.5)
+    assert (s["mean"], s["n"], s["values"]) == (0.5, 1, [0.5])
+    assert (s["std"], s["ci_low"], s["ci_high"]) == (None, None, None)
 
 
 def test_bootstrap_is_seeded():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.cache import ResultCache
 from api.routes import dashboard, experiments, health, results, runs
+from api.schemas import UNION_FIELDS, UNION_TAGS
 from persistence.db import session_factory
 from persistence.settings import Settings, get_settings
 
@@ -25,9 +27,24 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def _public_loc(loc: Any) -> list[Any]:
+    """The error location without the union tags of two-shape fields: body.betas.stop, not
+    body.betas.range.stop (the tag only says which shape was sent; see api.schemas)."""
+    out: list[Any] = []
+    for part in loc:
+        if out and out[-1] in UNION_FIELDS and part in UNION_TAGS:
+            continue
+        out.append(part)
+    return out
+
+
 def _validation_response(errors: list[dict]) -> JSONResponse:
     detail = [
-        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        {
+            "loc": _public_loc(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type")),
+        }
         for e in errors
     ]
     return JSONResponse(status_code=422, content={"detail": detail})

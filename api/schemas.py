@@ -9,7 +9,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 
 from persistence.models import ExperimentStatus, RunStatus
 from vae_core.metrics.registry import validate_metrics
@@ -115,19 +124,53 @@ def _training_model() -> type[BaseModel]:
 TrainingSpec = _training_model()
 
 
+# Fields that take one of two shapes are discriminated by the shape sent, so a bad value is
+# reported against the alternative the client chose, never "should be a valid list" for a range.
+# The tags below appear in pydantic's error locations; api.main strips them (UNION_TAGS).
+UNION_FIELDS = frozenset({"betas", "seeds"})
+UNION_TAGS = frozenset({"list", "range", "count"})
+
+
+def _betas_shape(value: Any) -> str | None:
+    if isinstance(value, list):
+        return "list"
+    return "range" if isinstance(value, dict | BetaRange) else None
+
+
+def _seeds_shape(value: Any) -> str | None:
+    if isinstance(value, list):
+        return "list"
+    return "count" if isinstance(value, int) else None
+
+
+Betas = Annotated[
+    Annotated[Annotated[list[Beta], Field(min_length=1, max_length=MAX_BETAS)], Tag("list")]
+    | Annotated[BetaRange, Tag("range")],
+    Discriminator(
+        _betas_shape,
+        custom_error_type="betas_shape",
+        custom_error_message="betas must be a list of numbers or a range {start, stop, step}",
+    ),
+]
+Seeds = Annotated[
+    Annotated[Annotated[int, Field(ge=1, le=100)], Tag("count")]
+    | Annotated[Annotated[list[Seed], Field(min_length=1, max_length=100)], Tag("list")],
+    Discriminator(
+        _seeds_shape,
+        custom_error_type="seeds_shape",
+        custom_error_message="seeds must be a count n (seeds 0..n-1) or a list of seeds",
+    ),
+]
+
+
 class ExperimentCreate(Strict):
     """A grid of runs: model types x betas x seeds (x label fractions for MNIST)."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     dataset: Dataset
     model_types: Annotated[list[ModelType], Field(min_length=1, max_length=len(MODEL_TYPES))]
-    betas: Annotated[list[Beta], Field(min_length=1, max_length=MAX_BETAS)] | BetaRange = Field(
-        description="explicit betas, or an inclusive range {start, stop, step}"
-    )
-    seeds: (
-        Annotated[int, Field(ge=1, le=100)]
-        | Annotated[list[Seed], Field(min_length=1, max_length=100)]
-    ) = Field(description="a count n (seeds 0..n-1) or an explicit list of seeds")
+    betas: Betas = Field(description="explicit betas, or an inclusive range {start, stop, step}")
+    seeds: Seeds = Field(description="a count n (seeds 0..n-1) or an explicit list of seeds")
     label_fractions: Annotated[list[LabelFraction], Field(min_length=1, max_length=20)] | None = (
         Field(default=None, description="MNIST only: fractions of labels for the probes; [1.0]")
     )

@@ -930,34 +930,15 @@
     }
 
     /* Put each 422 message next to the field its `loc` names; the rest above the button.
-       For union fields (betas: list or range; seeds: count or list) pydantic reports one error
-       per alternative, tagged in `loc`; keep those of the alternative the form actually sent. */
-    function isUnionTag(part) {
-      return typeof part === "string" &&
-        (/[[\]-]/.test(part) || /^[A-Z]/.test(part) || /^(int|float|str|bool|none)$/.test(part));
-    }
-
-    function tagFits(tag, sent) {
-      if (Array.isArray(sent)) return tag.indexOf("list[") === 0;
-      if (sent !== null && typeof sent === "object") return /^[A-Z]/.test(tag);
-      return tag.indexOf("list[") !== 0 && !/^[A-Z]/.test(tag);
-    }
-
-    function showErrors(detail, sent) {
+       (Two-shape fields, betas and seeds, are judged by the shape sent on the server, so each
+       error here is about what the form sent.) */
+    function showErrors(detail) {
       var byField = {}, general = [];
       var items = (Array.isArray(detail) ? detail : [{ loc: [], msg: String(detail) }]).map(function (d) {
         var loc = (d.loc || []).filter(function (p) { return p !== "body"; });
-        var tag = loc.slice(1).filter(isUnionTag)[0];
-        return { field: loc.length ? String(loc[0]) : "", tag: tag,
-          rest: loc.slice(1).filter(function (p) { return !isUnionTag(p); }), msg: String(d.msg || "") };
-      });
-      var fitting = items.filter(function (it) {
-        return !it.tag || !sent || !(it.field in sent) || tagFits(it.tag, sent[it.field]);
+        return { field: loc.length ? String(loc[0]) : "", rest: loc.slice(1), msg: String(d.msg || "") };
       });
       items.forEach(function (it) {
-        // Drop the other alternatives' complaints unless nothing else explains the field.
-        var hasFit = fitting.some(function (f) { return f.field === it.field; });
-        if (it.tag && hasFit && fitting.indexOf(it) < 0) return;
         var key = FIELD_ALIASES[it.field] || it.field;
         var target = key && form.querySelector('.field[data-field="' + key + '"]');
         var where = it.rest.map(function (p) { return typeof p === "number" ? "item " + (p + 1) : String(p); });
@@ -1004,7 +985,7 @@
           askForKey(apiKey() ? "The server refused this key (" + (detailText(r.data) || r.status) +
             "); paste a valid one." : "This server needs an API key to start experiments; paste one here.");
         } else if (r.status === 422) {
-          showErrors(r.data && r.data.detail, sent);
+          showErrors(r.data && r.data.detail);
         } else {
           formError.textContent = "The server answered " + r.status + ": " + (detailText(r.data) || "error");
         }

@@ -67,6 +67,36 @@ def test_bad_field_is_rejected_with_its_location(module_client, changes, loc):
     rejected(module_client, {**BODY, **changes}, loc)
 
 
+@pytest.mark.parametrize(
+    ("changes", "loc", "reason"),
+    [
+        (
+            {"betas": {"start": 0, "stop": -1, "step": 0.2}},
+            ["body", "betas", "stop"],
+            "greater than or equal to 0",
+        ),
+        (
+            {"betas": {"start": 4, "stop": 1, "step": 1}},
+            ["body", "betas", "stop"],
+            "stop must be >= start",
+        ),
+        ({"betas": [0.5, -1]}, ["body", "betas", 1], "greater than or equal to 0"),
+        ({"betas": "0:1"}, ["body", "betas"], "a list of numbers or a range"),
+        ({"seeds": 0}, ["body", "seeds"], "greater than or equal to 1"),
+        ({"seeds": [0, -3]}, ["body", "seeds", 1], "greater than or equal to 0"),
+        ({"seeds": "3"}, ["body", "seeds"], "a count n (seeds 0..n-1) or a list"),
+    ],
+)
+def test_two_shape_fields_are_judged_by_the_shape_sent(module_client, changes, loc, reason):
+    """betas (list or range) and seeds (count or list): one error, about the shape the client
+    sent, at a location without pydantic's union tags; never "should be a valid list" for a
+    range."""
+    detail = rejected(module_client, {**BODY, **changes}, tuple(loc))
+    assert len(detail) == 1, detail
+    assert detail[0]["loc"] == loc
+    assert reason in detail[0]["msg"]
+
+
 def test_missing_required_fields_are_named(module_client):
     detail = rejected(module_client, {}, ("body",))
     named = {tuple(e["loc"]) for e in detail}

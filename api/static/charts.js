@@ -198,8 +198,9 @@
         var pt = el("circle", { "class": "curve-point", cx: cx, cy: f.y(p.mean), r: 4.5,
           fill: "#fff", stroke: color, "stroke-width": 2, "data-beta": p.beta,
           "data-model-type": p.model_type, "data-mean": p.mean }, layer);
+        // one run has no spread (std null): say so rather than "± 0"
         el("title", null, pt).textContent = g.label + " β=" + fmt(p.beta) + ": mean " +
-          fmt(p.mean) + " ± " + fmt(sd) + " (n=" + p.n + ")";
+          fmt(p.mean) + (finite(p.std) ? " ± " + fmt(p.std) : "") + " (n=" + p.n + ")";
       });
     });
     var box = document.createElement("div");

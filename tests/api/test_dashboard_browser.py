@@ -38,6 +38,8 @@ FAILED_CELL = ("conv", 4.0, 2)
 BIG_BETAS = [i * 0.25 for i in range(65)]  # 4 model types x 65 betas x 5 seeds = 1,300 runs
 BIG_MODEL_TYPES = ["fc", "fc-denoising", "conv", "conv-denoising"]
 BIG_SEEDS = list(range(5))
+MNIST_FRACTIONS = [0.1, 1.0]
+MNIST_BETAS = [0.0, 1.0, 4.0]
 
 
 def free_port() -> int:
@@ -73,7 +75,17 @@ def seeded(database: str) -> dict[str, SeededExperiment]:
         epochs=2,
         pictures=False,
     )
-    return {"small": small, "big": big}
+    mnist = seed_finished_experiment(
+        database,
+        name="mnist probes",
+        model_types=MODEL_TYPES,
+        betas=MNIST_BETAS,
+        seeds=[0, 1],
+        dataset="mnist",
+        label_fractions=MNIST_FRACTIONS,
+        pictures=False,
+    )
+    return {"small": small, "big": big, "mnist": mnist}
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +228,42 @@ def test_experiment_page_draws_a_point_per_cell_and_a_dot_per_completed_run(
     page.select_option("#metric-select", "recon_loss")
     expect(page.locator("#curve svg")).to_have_attribute("aria-label", "curve of recon_loss")
     expect(page.locator("#curve .curve-point")).to_have_count(len(MODEL_TYPES) * len(BETAS))
+
+
+def test_mnist_experiment_draws_a_series_per_model_type_and_label_fraction(
+    page: Page, seeded: dict[str, SeededExperiment], out_dir: Path
+) -> None:
+    mnist = seeded["mnist"]
+    page.goto(f"/ui/experiments/{mnist.id}")
+    assert page.locator("#metric-select").input_value() == "svm_accuracy"
+    series = [f"{m} · {round(f * 100)}% labels" for m in MODEL_TYPES for f in MNIST_FRACTIONS]
+    expect(page.locator("#curve .curve-line")).to_have_count(len(series))
+    expect(page.locator("#curve .curve-point")).to_have_count(len(series) * len(MNIST_BETAS))
+    expect(page.locator("#curve .seed-dot")).to_have_count(len(mnist.completed))
+    assert sorted(
+        page.locator("#curve .series").evaluate_all("gs => gs.map(g => g.dataset.series)")
+    ) == sorted(series)
+    for label in series:
+        expect(page.locator(".curve-box").get_by_text(label, exact=True)).to_be_visible()
+
+    # The probe on 100% of the labels scores higher than on 10%: its points sit higher (smaller y).
+    def heights(label: str) -> list[float]:
+        layer = page.locator(f'#curve .series[data-series="{label}"] .curve-point')
+        return [float(cy) for cy in layer.evaluate_all("ps => ps.map(p => p.getAttribute('cy'))")]
+
+    for model_type in MODEL_TYPES:
+        few, all_labels = (
+            heights(f"{model_type} · 10% labels"),
+            heights(f"{model_type} · 100% labels"),
+        )
+        assert len(few) == len(all_labels) == len(MNIST_BETAS)
+        assert all(a < b for a, b in zip(all_labels, few, strict=True)), (all_labels, few)
+    # A trend row per series, naming its fraction.
+    rows = page.locator("#trend-table tr.trend-row")
+    expect(rows).to_have_count(len(series))
+    fractions = sorted(rows.evaluate_all("rs => rs.map(r => r.cells[1].textContent)"))
+    assert fractions == sorted(["0.1", "1", "0.1", "1"]), fractions
+    page.screenshot(path=out_dir / "mnist-experiment.png", full_page=True)
 
 
 def test_run_table_sorts_by_clicked_header(page: Page, seeded: dict[str, SeededExperiment]) -> None:

@@ -49,8 +49,11 @@ def png(kind: str, seed: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-def metric_value(key: str, beta: float, seed: int) -> float:
-    """A made-up but beta-dependent value, so curves have a visible trend."""
+def metric_value(key: str, beta: float, seed: int, label_fraction: float | None = None) -> float:
+    """A made-up but beta-dependent value, so curves have a visible trend (and MNIST probes a
+    label-fraction-dependent one, so their series differ)."""
+    if label_fraction is not None and key == "svm_accuracy":
+        return 0.6 + 0.3 * label_fraction - 0.02 * beta + 0.005 * seed
     if key in ("recon_loss", "total_cost"):
         return 20.0 + 6.0 * beta + 0.5 * seed
     if key == "kl":
@@ -70,16 +73,20 @@ def seed_finished_experiment(
     fail: set[tuple[str, float, int]] = frozenset(),  # type: ignore[assignment]
     epochs: int = 5,
     pictures: bool = True,
+    dataset: str = "shapes",
+    label_fractions: list[float] | None = None,
 ) -> SeededExperiment:
-    """A shapes experiment whose runs all finished: completed, except the cells in `fail`."""
+    """An experiment whose runs all finished: completed, except the (model type, beta, seed)
+    cells in `fail`. MNIST experiments may have several label fractions (a run per fraction)."""
     body = ExperimentCreate.model_validate(
         {
             "name": name,
-            "dataset": "shapes",
+            "dataset": dataset,
             "model_types": model_types,
             "betas": betas,
             "seeds": seeds,
             "training": {"preset": "smoke"},
+            **({"label_fractions": label_fractions} if label_fractions else {}),
         }
     )
     spec = normalise_spec(body, max_runs=100_000)
@@ -87,14 +94,14 @@ def seed_finished_experiment(
         experiment, _ = crud.create_experiment(session=session, spec=spec)
         seeded = SeededExperiment(id=experiment.id, spec=spec)
         runs = session.execute(
-            select(Run.id, Run.model_type, Run.beta, Run.seed).where(
+            select(Run.id, Run.model_type, Run.beta, Run.seed, Run.label_fraction).where(
                 Run.experiment_id == experiment.id
             )
         ).all()
         now = utcnow()
         epoch_rows, metric_rows, picture_rows = [], [], []
         images = {kind: png(kind, i) for i, kind in enumerate(PICTURE_SIZES)}
-        for run_id, model_type, beta, seed in runs:
+        for run_id, model_type, beta, seed, fraction in runs:
             failed = (model_type, beta, seed) in fail
             done = 2 if failed else epochs
             for epoch in range(1, done + 1):
@@ -139,7 +146,7 @@ def seed_finished_experiment(
                         "run_id": run_id,
                         "experiment_id": experiment.id,
                         "key": key,
-                        "value": metric_value(key, beta, seed),
+                        "value": metric_value(key, beta, seed, fraction),
                     }
                 )
             if pictures:

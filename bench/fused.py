@@ -200,10 +200,18 @@ def main() -> None:
     sequential = SequentialRun(images, betas, seeds, total, args.batch_size, cfg, device)
 
     def profiled(side: FusedRun | SequentialRun) -> dict[str, float]:
-        """One step of `side` under the profiler: wall seconds, GEMM seconds and GEMM GFLOP/s."""
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
+        """One step of `side` under the profiler: wall seconds, GEMM seconds and GEMM GFLOP/s.
+
+        On CUDA a GEMM's time is its kernels' device time (the CPU only launches them)."""
+        cuda = device.type == "cuda"
+        activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+        with profile(activities=activities) as prof:
             seconds = side.run(1)
-        gemm_us = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in GEMM_OPS)
+        gemm_us = sum(
+            e.self_device_time_total if cuda else e.self_cpu_time_total
+            for e in prof.key_averages()
+            if e.key in GEMM_OPS
+        )
         gemm_s = gemm_us / 1e6
         flop = 2 * step_macs_per_image(sequential.members[0][1]) * len(betas) * args.batch_size
         return {"seconds": seconds, "gemm_seconds": gemm_s, "gemm_gflops": flop / gemm_s / 1e9}

@@ -263,7 +263,7 @@ def main() -> None:
         },
         "threads": torch.get_num_threads(),
         "profiled_round": {
-            side: {k: round(v, 3) for k, v in d.items()} for side, d in split.items()
+            side: {k: float(f"{v:.4g}") for k, v in d.items()} for side, d in split.items()
         },
         "gemm_share": {
             side: round(d["gemm_seconds"] / d["seconds"], 3) for side, d in split.items()

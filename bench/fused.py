@@ -10,11 +10,13 @@ runs inside `vae_core.heap.large_tensor_heap`, as train_fused does (see the comm
 ratios and the rates are medians over rounds; the JSON line carries every round's ratio and each
 side's minor page faults per timed step.
 
-One more, untimed round runs each side under torch.profiler and splits its step into matrix
-multiplies (mm/addmm/bmm/baddbmm) and the rest. The same models at the same batch size do the same
-GEMM FLOPs fused or not, so the ratio fusing can reach is bounded by the sequential round's time
-over the fused round's GEMM time alone (`ratio_bound`: the fused step with no overhead at all,
-its GEMMs running as fast as they do now); the JSON line carries both sides' GEMM seconds and rates.
+One more, untimed round runs each side under torch.profiler and takes its matrix multiplies'
+(mm/addmm/bmm/baddbmm) time. The same models at the same batch size do the same GEMM FLOPs fused
+or not, so the ratio fusing can reach is bounded by the sequential step's time over the fused
+step's GEMM time alone (`ratio_bound`: a fused step with no overhead at all, its GEMMs running as
+fast as they do now). Shares and bound divide by the timed rounds' median step: the profiler
+slows the fused step's other ops by ~0.4 s but not its GEMMs (timed by hand without it: 2.46-2.58 s
+of a 2.8-2.9 s K = 26 fp32 step, against the profiler's 2.50 s).
 Each model draws its own batches from its own shuffles of a shared subset of the shapes training
 split. Images are counted as model-images: a fused step over K models of batch B counts K·B.
 """
@@ -184,6 +186,9 @@ def main() -> None:
     )
     parser.add_argument("--subset", type=int, default=10_000, help="training images drawn from")
     parser.add_argument("--cache-dir", type=Path, default=None)
+    parser.add_argument(
+        "--bf16", action="store_true", help="both sides under bf16 autocast (default: fp32)"
+    )
     args = parser.parse_args()
 
     device = torch.device(args.device)
@@ -193,7 +198,7 @@ def main() -> None:
     images = splits.train.subset(np.arange(min(args.subset, len(splits.train))))
     betas = [float(b) for b in PAPER_BETAS[: args.k]]
     seeds = list(range(len(betas)))
-    cfg = get_train_config("paper", device=args.device)
+    cfg = get_train_config("paper", device=args.device, bf16=args.bf16)
     model_images = len(betas) * args.batch_size * args.steps  # per side per round
     total = args.warmup + args.rounds * args.steps + 1  # + the profiled round
     fused = FusedRun(images, betas, seeds, total, args.batch_size, cfg, device)
@@ -246,6 +251,7 @@ def main() -> None:
     round_ratios = [q / f for f, q in zip(times["fused"], times["sequential"], strict=True)]
     fused_s = float(np.median(times["fused"]))
     seq_s = float(np.median(times["sequential"]))
+    step_s = {"fused": fused_s / args.steps, "sequential": seq_s / args.steps}  # K models, 1 step
     result = {
         "k": len(betas),
         "fused_img_per_s": round(model_images / fused_s, 1),
@@ -262,13 +268,14 @@ def main() -> None:
             for side, n in faults.items()
         },
         "threads": torch.get_num_threads(),
+        "precision": "bf16" if args.bf16 else "fp32",
         "profiled_round": {
             side: {k: float(f"{v:.4g}") for k, v in d.items()} for side, d in split.items()
         },
         "gemm_share": {
-            side: round(d["gemm_seconds"] / d["seconds"], 3) for side, d in split.items()
+            side: round(d["gemm_seconds"] / step_s[side], 3) for side, d in split.items()
         },
-        "ratio_bound": round(split["sequential"]["seconds"] / split["fused"]["gemm_seconds"], 3),
+        "ratio_bound": round(step_s["sequential"] / split["fused"]["gemm_seconds"], 3),
     }
     if not args.json:
         print(
@@ -278,7 +285,7 @@ def main() -> None:
             f"img/s, ratio {result['ratio']}"
         )
         print(
-            f"profiled round: GEMMs are {result['gemm_share']['sequential']:.0%} of the "
+            f"GEMMs (profiled round) are {result['gemm_share']['sequential']:.0%} of the "
             f"sequential step ({split['sequential']['gemm_gflops']:.0f} GFLOP/s) and "
             f"{result['gemm_share']['fused']:.0%} of the fused step "
             f"({split['fused']['gemm_gflops']:.0f} GFLOP/s): a fused step that were nothing but "

@@ -94,11 +94,11 @@ class TrainConfig:
         return cls(**d)
 
 
-# `quick`: shapes FC on 10% of the training split (~19k images) for 8 epochs = ~150k images;
-# at the ~340 img/s bench/train.py measured for the FC step on the shared 2-core dev CPU that is
-# ~7 minutes (about half that on an idle machine). Not yet timed end to end. `bn_momentum=0.1`
-# keeps eval-mode validation meaningful after only ~150 steps; the FC model learns in that
-# many steps (see the learning tests, which use fewer).
+# `quick`: shapes FC on 10% of the training split (~19k images) for 8 epochs = ~150k images.
+# Timed end to end through the service on the 2-core dev CPU (training, validation, checkpoints
+# and the change-one metric): fc 85 s, fc-denoising 87 s, conv 164 s, conv-denoising 160 s.
+# `bn_momentum=0.1` keeps eval-mode validation meaningful after only ~150 steps; the FC model
+# learns in that many steps (see the learning tests, which use fewer).
 PRESETS: dict[str, TrainConfig] = {
     "paper": TrainConfig(preset="paper"),
     "quick": TrainConfig(

@@ -232,3 +232,19 @@ def test_fc_model_learns_mnist_from_a_label_fraction(
     assert last.val_loss < 0.8 * first.val_loss
     baseline = mean_image_bce(data.train.floats(idx), data.validation.floats(np.arange(500)))
     assert last.val_recon < 0.8 * baseline
+
+
+def test_compiled_training_matches_eager_and_writes_ordinary_checkpoints(tmp_path: Path) -> None:
+    """`compile=True` (torch.compile on the CPU here) trains the same model: the same per-epoch
+    costs up to kernel rounding, and checkpoints the plain model class loads (no compile prefix)."""
+    overrides = {"max_epochs": 2}
+    eager = run(tmp_path / "eager", model_type="fc", overrides=overrides)
+    compiled = run(tmp_path / "compiled", model_type="fc", overrides={**overrides, "compile": True})
+    assert compiled.status == "completed" and compiled.epochs_run == 2
+    for a, b in zip(eager.history, compiled.history, strict=True):
+        assert b.train_loss == pytest.approx(a.train_loss, rel=1e-4)
+        assert b.val_loss == pytest.approx(a.val_loss, rel=1e-4)
+    state = load_checkpoint(compiled.best_checkpoint)["model_state"]
+    assert state.keys() == load_checkpoint(eager.best_checkpoint)["model_state"].keys()
+    model = load_checkpoint_model(compiled.best_checkpoint)
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in state.items())

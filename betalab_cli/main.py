@@ -7,7 +7,7 @@ import logging
 import typer
 
 from betalab_cli import client, local, reproduce
-from betalab_cli.connection import EXIT_CODES_HELP
+from betalab_cli.connection import EXIT_CODES_HELP, ExitCode
 
 app = typer.Typer(
     help="betalab: train beta-VAE grids, score them, serve the results. " + EXIT_CODES_HELP
@@ -46,6 +46,7 @@ def serve(
 ) -> None:
     """Run the API, the database migrations, the broker (embedded unless configured) and workers."""
     from persistence.settings import get_settings
+    from worker.embedded import ServeError
     from worker.embedded import serve as run_serve
 
     _logging()
@@ -58,7 +59,11 @@ def serve(
                 param_hint="--external",
             )
         gpu_list, cpu = None, 0
-    run_serve(settings, gpus=gpu_list, cpu=None if gpu_list else cpu)
+    try:
+        run_serve(settings, gpus=gpu_list, cpu=None if gpu_list else cpu)
+    except ServeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(int(ExitCode.USAGE)) from None
 
 
 @app.command()

@@ -1,0 +1,68 @@
+"""Two `betalab serve` on one machine: the second refuses clearly and the first keeps working."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from persistence.settings import Settings
+from tests.utils.processes import free_port
+from worker.embedded import EmbeddedBroker, ServeError, broker_socket_path
+from worker.pool import REPO_ROOT
+
+
+def test_a_second_broker_on_one_data_dir_refuses_and_the_first_keeps_answering(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    first = EmbeddedBroker(settings).start()
+    try:
+        with pytest.raises(
+            ServeError, match=rf"another running `betalab serve` \(pid {os.getpid()}\)"
+        ):
+            EmbeddedBroker(settings).start()
+        assert first.ping() and broker_socket_path(settings).exists()  # its socket untouched
+    finally:
+        first.stop()
+    again = EmbeddedBroker(settings).start()  # stopping freed the directory
+    again.stop()
+
+
+def test_a_broker_orphaned_by_a_killed_serve_is_shut_down_not_doubled(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    orphan = EmbeddedBroker(settings).start()
+    orphan._release()  # as if its serve had been SIGKILLed: the lock is gone, redis lives on
+    assert orphan.process is not None and orphan.process.poll() is None
+    fresh = EmbeddedBroker(settings).start()
+    try:
+        assert orphan.process.wait(timeout=15) == 0  # shut down cleanly, AOF flushed
+        assert fresh.ping()
+    finally:
+        fresh.stop()
+
+
+def test_serve_on_a_busy_port_exits_with_the_reason_before_starting_anything(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BETALAB_")}
+    env.update(PYTHONPATH=str(REPO_ROOT), BETALAB_DATA_DIR=str(tmp_path), BETALAB_PORT=str(port))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        done = subprocess.run(
+            [sys.executable, "-m", "betalab_cli.main", "serve"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"127.0.0.1:{port} is already in use" in done.stderr
+    assert "BETALAB_PORT" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "broker").exists()  # no broker, no worker was started

@@ -235,7 +235,7 @@ def test_mnist_experiment_draws_a_series_per_model_type_and_label_fraction(
 ) -> None:
     mnist = seeded["mnist"]
     page.goto(f"/ui/experiments/{mnist.id}")
-    assert page.locator("#metric-select").input_value() == "svm_accuracy"
+    expect(page.locator("#metric-select")).to_have_value("svm_accuracy")  # the first key
     series = [f"{m} · {round(f * 100)}% labels" for m in MODEL_TYPES for f in MNIST_FRACTIONS]
     expect(page.locator("#curve .curve-line")).to_have_count(len(series))
     expect(page.locator("#curve .curve-point")).to_have_count(len(series) * len(MNIST_BETAS))

@@ -122,7 +122,8 @@ class WorkerPool:
         self._base_env = {**os.environ, **settings_env(settings)}
 
     def _spawn(self, child: _Child) -> None:
-        env = {**self._base_env, **child.spec.env}
+        # the worker asks the kernel to SIGTERM it when this process dies (worker.tasks)
+        env = {**self._base_env, **child.spec.env, "BETALAB_SUPERVISOR_PID": str(os.getpid())}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         out = None
         if self.log_dir is not None:

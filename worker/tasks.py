@@ -8,9 +8,12 @@ half-trained run resumes from `latest.pt`, and past `max_attempts` the run fails
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import logging
 import os
+import signal
+import sys
 import threading
 import time
 import traceback
@@ -381,6 +384,28 @@ def evaluate_task(self: Any, run_id: str) -> None:
     evaluate_one(
         run_id, task_id=self.request.id, worker=_worker_name(self.request), settings=settings
     )
+
+
+SUPERVISOR_PID_ENV = "BETALAB_SUPERVISOR_PID"
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+@worker_init.connect
+def _die_with_the_supervisor(**_: Any) -> None:
+    """A worker started by a pool (`betalab serve` / `betalab worker`) gets SIGTERM (a warm
+    shutdown: the current task finishes) when that pool's process dies, however it dies. Without
+    this a SIGKILLed or OOM-killed pool leaves its workers running in their own sessions, and they
+    join whatever broker the next pool starts on the same socket. Linux only (prctl)."""
+    supervisor = os.environ.get(SUPERVISOR_PID_ENV)
+    if not supervisor or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+        return
+    if os.getppid() != int(supervisor):  # it died before the request took effect
+        logger.warning("supervisor %s is gone; shutting down", supervisor)
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 @worker_init.connect

@@ -16,16 +16,18 @@ COPY worker worker
 COPY persistence persistence
 COPY betalab_cli betalab_cli
 COPY migrations migrations
+# MNIST ships with the code (data/mnist, SHA-256 checked on load): found with no setting.
+COPY data/mnist data/mnist
 # Editable, so persistence.migrate finds alembic.ini and migrations/ next to the packages.
 RUN pip install -e .
 
 # An unprivileged user; named volumes mounted on these folders start out owned by it.
 RUN useradd --create-home --uid 1000 betalab \
-    && mkdir -p /data /artifacts /cache /mnist \
-    && chown betalab:betalab /data /artifacts /cache /mnist
+    && mkdir -p /data /artifacts /cache \
+    && chown betalab:betalab /data /artifacts /cache
 USER betalab
 
 ENV BETALAB_HOST=0.0.0.0 BETALAB_DATA_DIR=/data BETALAB_ARTIFACT_ROOT=/artifacts \
-    BETALAB_CACHE_DIR=/cache BETALAB_MNIST_DIR=/mnist
+    BETALAB_CACHE_DIR=/cache
 EXPOSE 8000
 CMD ["betalab", "serve", "--external"]

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint sdk openapi bench venv clean
+.PHONY: run test test-numerics-avx2 browser lint sdk openapi bench venv clean
 
 $(STAMP): pyproject.toml clients/python/setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,8 +19,18 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/betalab serve
 
-test: $(STAMP)
+# Everything the suite needs, Chromium included (installed when missing and root with apt).
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+browser:
+	@scripts/ensure-chromium
+
+# The numerical equivalence tests (fused vs single, resume, metrics) with every kernel library held
+# to AVX2: oneDNN, MKL and ATen's own vector code. CI runs them after `make test`.
+AVX2 := ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2 ATEN_CPU_CAPABILITY=avx2
+test-numerics-avx2: $(STAMP)
+	$(AVX2) $(BIN)/python -m pytest -q -m numerics
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

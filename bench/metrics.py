@@ -33,8 +33,6 @@ from vae_core.metrics.sap import compute_sap  # noqa: E402
 from vae_core.metrics.utils import encode_factors  # noqa: E402
 from vae_core.models import build_model, model_config_for  # noqa: E402
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-
 
 def timed(fn, *args, **kwargs):
     """(result, seconds) of one call."""
@@ -128,7 +126,7 @@ def main() -> None:
 
     if "svm" not in args.skip:
         with tempfile.TemporaryDirectory() as tmp:
-            mnist = load_mnist(MNIST_DIR, cache_dir=Path(tmp), allow_download=False)
+            mnist = load_mnist(cache_dir=Path(tmp), allow_download=False)  # data/mnist
         mnist_model = build_model(model_config_for("mnist", "fc"))
         codes_train = encode_imageset(mnist_model, mnist.train, sample=True, seed=0)
         codes_test = encode_imageset(mnist_model, mnist.test, sample=True, seed=1)

@@ -67,10 +67,8 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bw-"))
-    mnist = ROOT.parent / "shared" / "data" / "mnist"
     settings = Settings(
-        data_dir=tmp,
-        mnist_dir=os.environ.get("BETALAB_MNIST_DIR") or (mnist if mnist.exists() else None),
+        data_dir=tmp,  # MNIST: BETALAB_MNIST_DIR if set, else the repository's data/mnist
         torch_threads=int(os.environ.get("BETALAB_TORCH_THREADS", "1")),
     )
     upgrade(settings.database_url_effective)

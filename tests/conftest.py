@@ -10,13 +10,16 @@ import pytest
 from tests.utils.servers import fresh_postgres_database, postgres_server, redis_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = (REPO_ROOT / ".." / "shared").resolve()
 
 
 @pytest.fixture(scope="session")
-def shared_mnist_dir() -> Path:
-    """The four MNIST files shipped in ../shared/data/mnist."""
-    return SHARED_DIR / "data" / "mnist"
+def mnist_dir() -> Path:
+    """The four real MNIST IDX files shipped in the repository's data/mnist."""
+    from vae_core.data.mnist import BUNDLED_DIR
+
+    assert BUNDLED_DIR == REPO_ROOT / "data" / "mnist"
+    assert BUNDLED_DIR.is_dir(), f"MNIST test data missing at {BUNDLED_DIR}"
+    return BUNDLED_DIR
 
 
 @pytest.fixture(scope="session")

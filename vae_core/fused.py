@@ -44,7 +44,7 @@ from torch.optim.adam import adam as adam_kernel
 from vae_core.checkpoint import BEST_NAME, LATEST_NAME, atomic_save, load_checkpoint
 from vae_core.data.images import DataSplits, ImageSet
 from vae_core.heap import large_tensor_heap
-from vae_core.losses import KL_BETA_MIN
+from vae_core.losses import KL_BETA_MIN, at_least_fp32
 from vae_core.models import BetaVAE, ModelConfig, build_model
 from vae_core.noise import salt_and_pepper
 
@@ -387,8 +387,8 @@ def fused_cost(
     betas: list[float],
 ) -> torch.Tensor:
     """(3, A) per-model batch means (total, recon, kl), as `vae_loss` gives for each model."""
-    logits, mu, logvar = logits.float(), mu.float(), logvar.float()
-    bce = F.binary_cross_entropy_with_logits(logits, target.float(), reduction="none")
+    logits, mu, logvar = at_least_fp32(logits), at_least_fp32(mu), at_least_fp32(logvar)
+    bce = F.binary_cross_entropy_with_logits(logits, at_least_fp32(target), reduction="none")
     recon = bce.flatten(2).sum(dim=2).mean(dim=1)  # (A,)
     kl = (0.5 * (mu.square() + logvar.exp() - logvar - 1.0).sum(dim=2)).mean(dim=1)  # (A,)
     beta_t = torch.tensor(betas, dtype=kl.dtype, device=kl.device)

@@ -168,13 +168,16 @@ class TrainCallback(Protocol):
 
 
 def load_batch(images: ImageSet, idx: np.ndarray, device: torch.device) -> torch.Tensor:
-    """Rows `idx` as float32 (B, 1, H, W) in [0, 1] on `device`; bytes travel, floats made there."""
+    """Rows `idx` as floats (B, 1, H, W) in [0, 1] on `device`; bytes travel, floats made there.
+
+    The floats are torch's default dtype: float32, or float64 where a caller set it (the
+    equivalence tests compare fused and single training in float64)."""
     h, w = images.image_shape
     rows = images.data[idx]
     if images.packed:
         rows = np.unpackbits(rows, axis=1, count=h * w)  # (B, H*W) uint8 0/1
     x = torch.from_numpy(rows).to(device, non_blocking=True).view(-1, 1, h, w)  # (B, 1, H, W)
-    x = x.float()
+    x = x.to(torch.get_default_dtype())
     if not images.packed and images.max_value != 1.0:
         x.mul_(float(np.float32(1.0 / images.max_value)))
     return x

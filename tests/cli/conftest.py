@@ -17,14 +17,14 @@ from worker.pool import REPO_ROOT
 
 @pytest.fixture(scope="session")
 def service(
-    postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory, shared_mnist_dir: Path
+    postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory, mnist_dir: Path
 ) -> Iterator[Service]:
     tmp = tmp_path_factory.mktemp("cli-service")
     with running_service(
         postgres_admin_url=postgres_admin_url,
         tmp=tmp,
         cache_dir=tmp_path_factory.mktemp("cli-cache"),
-        mnist_dir=shared_mnist_dir,
+        mnist_dir=mnist_dir,
     ) as running:
         yield running
 

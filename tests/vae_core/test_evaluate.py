@@ -11,6 +11,8 @@ from vae_core.evaluate import evaluate_run
 from vae_core.metrics.registry import METRICS
 from vae_core.models import build_model, model_config_for
 
+pytestmark = pytest.mark.numerics
+
 
 def shapes_splits(n: int = 120) -> DataSplits:
     truth = ShapesGroundTruth()

@@ -9,6 +9,8 @@ import torch
 
 from vae_core.losses import vae_loss
 
+pytestmark = pytest.mark.numerics
+
 
 def test_zero_logits_cost_log2_per_pixel_and_standard_normal_has_no_kl() -> None:
     logits = torch.zeros(4, 1, 8, 8)

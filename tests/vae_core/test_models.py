@@ -16,6 +16,8 @@ from vae_core.models import (
     model_config_for,
 )
 
+pytestmark = pytest.mark.numerics
+
 
 def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())

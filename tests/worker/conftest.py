@@ -71,14 +71,14 @@ def worker_settings(
     broker_url: str,
     tmp_path: Path,
     data_cache_dir: Path,
-    shared_mnist_dir: Path,
+    mnist_dir: Path,
 ) -> Settings:
     return make_worker_settings(
         database_url=postgres_url,
         broker_url=broker_url,
         tmp_path=tmp_path,
         cache_dir=data_cache_dir,
-        mnist_dir=shared_mnist_dir,
+        mnist_dir=mnist_dir,
     )
 
 

@@ -34,7 +34,7 @@ def _healthy(base: str) -> bool:
 
 
 def test_serve_runs_an_experiment_and_a_restart_loses_no_queued_run(
-    tmp_path: Path, data_cache_dir: Path, shared_mnist_dir: Path
+    tmp_path: Path, data_cache_dir: Path
 ) -> None:
     data_dir = tmp_path / "d"
     port = free_port()
@@ -46,7 +46,6 @@ def test_serve_runs_an_experiment_and_a_restart_loses_no_queued_run(
         BETALAB_DATA_DIR=str(data_dir),
         BETALAB_PORT=str(port),
         BETALAB_CACHE_DIR=str(data_cache_dir),
-        BETALAB_MNIST_DIR=str(shared_mnist_dir),
         BETALAB_TORCH_THREADS="1",
         BETALAB_HEARTBEAT_INTERVAL_S="1",
         BETALAB_HEARTBEAT_STALE_S="4",

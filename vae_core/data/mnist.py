@@ -23,7 +23,7 @@ TRAIN_LABELS = "train-labels-idx1-ubyte"
 TEST_IMAGES = "t10k-images-idx3-ubyte"
 TEST_LABELS = "t10k-labels-idx1-ubyte"
 
-# SHA-256 of each file's uncompressed content (shared/data/mnist/SHA256SUMS.raw).
+# SHA-256 of each file's uncompressed content (data/mnist/SHA256SUMS in the repository).
 SHA256 = {
     TRAIN_IMAGES: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     TRAIN_LABELS: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -37,6 +37,8 @@ MIRRORS = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
 DOWNLOAD_TIMEOUT_S = 15.0
+# The files shipped in the repository (data/mnist beside the packages); absent from a wheel.
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data" / "mnist"
 
 NUM_TRAIN = 55_000
 NUM_VALIDATION = 5_000
@@ -151,13 +153,21 @@ def _missing_message(missing: list[str], where: Path, searched: list[Path]) -> s
 
 
 def load_mnist(
-    mnist_dir: Path | None = None, cache_dir: Path | None = None, allow_download: bool = True
+    mnist_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    allow_download: bool = True,
+    bundled_dir: Path | None = BUNDLED_DIR,
 ) -> DataSplits:
-    """MNIST as uint8 ImageSets: 55,000 train, 5,000 validation (last of the 60k), 10,000 test."""
+    """MNIST as uint8 ImageSets: 55,000 train, 5,000 validation (last of the 60k), 10,000 test.
+
+    Each file is looked up in `mnist_dir` (or BETALAB_MNIST_DIR), then in the repository's
+    `data/mnist` (`bundled_dir`; None skips it), then in the cache, and downloaded into the
+    cache only when it is in none of them. Every file's content is SHA-256 checked.
+    """
     if mnist_dir is None and os.environ.get("BETALAB_MNIST_DIR"):
         mnist_dir = Path(os.environ["BETALAB_MNIST_DIR"])
     store = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / "mnist"
-    dirs = ([Path(mnist_dir)] if mnist_dir is not None else []) + [store]
+    dirs = [Path(d) for d in (mnist_dir, bundled_dir) if d is not None] + [store]
 
     found = {name: _find(name, dirs) for name in FILE_NAMES}
     paths = {name: p for name, p in found.items() if p is not None}

@@ -11,6 +11,7 @@ import pytest
 
 from vae_core.data import load_dataset
 from vae_core.data.mnist import (
+    BUNDLED_DIR,
     FILE_NAMES,
     SHA256,
     MnistError,
@@ -30,7 +31,7 @@ def idx_bytes(array: np.ndarray) -> bytes:
 
 @pytest.fixture(scope="module")
 def mnist(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """The real MNIST splits, from the shared files only (empty cache, no download)."""
+    """The real MNIST splits, from the repository's files only (empty cache, no download)."""
     return load_mnist(mnist_dir, cache_dir=tmp_path_factory.mktemp("cache"), allow_download=False)
 
 
@@ -110,11 +111,38 @@ def test_missing_files_offline_name_the_files_and_the_directory(tmp_path):
     empty = tmp_path / "mnist-here"
     empty.mkdir()
     with pytest.raises(MnistError) as err:
-        load_mnist(empty, cache_dir=tmp_path / "cache", allow_download=False)
+        load_mnist(empty, cache_dir=tmp_path / "cache", allow_download=False, bundled_dir=None)
     message = str(err.value)
     for name in FILE_NAMES:
         assert f"{name}.gz" in message
     assert f"into {empty}" in message and "BETALAB_MNIST_DIR" in message
+
+
+def test_the_repository_files_are_found_with_nothing_configured(
+    mnist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BETALAB_MNIST_DIR", raising=False)
+    splits = load_mnist(cache_dir=tmp_path / "cache", allow_download=False)
+    assert set(splits.info["files"].values()) == {
+        str(BUNDLED_DIR / f"{name}.gz") for name in FILE_NAMES
+    }
+    assert splits.content_sha256 == mnist.content_sha256
+    assert not (tmp_path / "cache").exists()  # nothing copied or downloaded
+
+
+def test_the_shipped_checksum_list_matches_the_loader(mnist_dir: Path) -> None:
+    listed = dict(
+        reversed(line.split()) for line in (mnist_dir / "SHA256SUMS").read_text().splitlines()
+    )
+    assert listed == SHA256
+
+
+def test_mnist_dir_is_searched_before_the_repository_files(tmp_path: Path) -> None:
+    wrong = tmp_path / "mine"
+    wrong.mkdir()
+    (wrong / f"{FILE_NAMES[0]}.gz").write_bytes(gzip.compress(idx_bytes(np.zeros((3, 28, 28)))))
+    with pytest.raises(MnistError, match=rf"{wrong}/{FILE_NAMES[0]}.gz: checksum mismatch"):
+        load_mnist(wrong, cache_dir=tmp_path / "cache", allow_download=False)
 
 
 def test_label_fraction_is_stratified_per_class_and_deterministic(mnist):

@@ -68,7 +68,7 @@ def test_missing_files_download_from_the_next_mirror_and_are_kept(
     empty.mkdir()
     cache = tmp_path / "cache"
 
-    splits = load_mnist(empty, cache_dir=cache)
+    splits = load_mnist(empty, cache_dir=cache, bundled_dir=None)
 
     assert sorted(requested) == sorted(f"/{name}.gz" for name in FILE_NAMES)
     for name in FILE_NAMES:  # stored whole, byte for byte what the mirror served
@@ -80,7 +80,7 @@ def test_missing_files_download_from_the_next_mirror_and_are_kept(
     reference = load_mnist(mnist_dir, cache_dir=tmp_path / "other", allow_download=False)
     assert np.array_equal(splits.test.data, reference.test.data)
     # a second load finds the cached files and asks no mirror
-    again = load_mnist(empty, cache_dir=cache)
+    again = load_mnist(empty, cache_dir=cache, bundled_dir=None)
     assert len(requested) == len(FILE_NAMES)
     assert again.content_sha256 == splits.content_sha256
 
@@ -100,7 +100,7 @@ def test_a_mirror_with_wrong_content_is_refused_and_nothing_is_stored(
     cache = tmp_path / "cache"
 
     with pytest.raises(MnistError) as err:
-        load_mnist(empty, cache_dir=cache)
+        load_mnist(empty, cache_dir=cache, bundled_dir=None)
 
     message = str(err.value)
     assert f"{url}{FILE_NAMES[0]}.gz: checksum mismatch" in message

@@ -4,6 +4,8 @@ import pytest
 from tests.utils.toy_ground_truth import ToyGroundTruth, factor_codes
 from vae_core.metrics.beta_vae import change_one_features, compute_change_one, compute_fix_one
 
+pytestmark = pytest.mark.numerics
+
 SMALL = {"num_train": 1200, "num_val": 400, "num_test": 400, "max_steps": 400}
 
 

@@ -3,6 +3,8 @@ import pytest
 
 from vae_core.metrics.dci import completeness, compute_dci, disentanglement, importance_matrix
 
+pytestmark = pytest.mark.numerics
+
 
 def test_identity_importance_is_fully_disentangled_and_complete():
     matrix = np.eye(3)

@@ -4,6 +4,8 @@ import pytest
 from tests.utils.toy_ground_truth import factor_codes
 from vae_core.metrics.factor_vae import compute_factor_vae
 
+pytestmark = pytest.mark.numerics
+
 SMALL = {"batch_size": 16, "num_train": 300, "num_eval": 200, "num_variance_estimate": 500}
 
 

@@ -6,6 +6,8 @@ import pytest
 from vae_core.metrics.mig import compute_mig
 from vae_core.metrics.utils import histogram_discretize
 
+pytestmark = pytest.mark.numerics
+
 
 def test_histogram_discretize_uses_equal_width_bins_per_latent():
     codes = np.array([[0.0, 10.0], [0.49, 10.0], [0.51, 20.0], [1.0, 30.0]])

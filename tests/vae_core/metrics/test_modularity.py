@@ -3,6 +3,8 @@ import pytest
 
 from vae_core.metrics.modularity import compute_modularity_explicitness, modularity
 
+pytestmark = pytest.mark.numerics
+
 
 def test_modularity_matches_hand_computed_rows():
     # row [2, 1, 0]: squared [4, 1, 0], delta = 1 / (4 * 2) -> 0.875; one-hot row -> 1;

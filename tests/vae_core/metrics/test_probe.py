@@ -5,6 +5,8 @@ from tests.utils.tiny_vae import ConstantVAE
 from vae_core.data.images import DataSplits, ImageSet
 from vae_core.metrics.probe import logreg_probe, mnist_probes, svm_probe
 
+pytestmark = pytest.mark.numerics
+
 
 def clusters(n: int, seed: int, spread: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)

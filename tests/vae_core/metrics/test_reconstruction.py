@@ -7,6 +7,8 @@ from tests.utils.tiny_vae import ConstantVAE
 from vae_core.data.images import ImageSet
 from vae_core.metrics.reconstruction import compute_reconstruction
 
+pytestmark = pytest.mark.numerics
+
 
 def binary_images(n: int, seed: int = 0) -> ImageSet:
     bits = np.random.default_rng(seed).integers(0, 2, size=(n, 8, 8)).astype(bool)

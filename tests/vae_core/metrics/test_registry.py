@@ -2,6 +2,8 @@ import pytest
 
 from vae_core.metrics.registry import DEFAULT_METRICS, METRICS, validate_metrics
 
+pytestmark = pytest.mark.numerics
+
 
 def test_defaults_are_registered_for_their_dataset():
     for dataset, names in DEFAULT_METRICS.items():

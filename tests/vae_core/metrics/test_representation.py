@@ -1,7 +1,10 @@
 import numpy as np
+import pytest
 
 from tests.utils.tiny_vae import ConstantVAE
 from vae_core.metrics.representation import make_represent
+
+pytestmark = pytest.mark.numerics
 
 
 def images(n: int = 40) -> np.ndarray:

@@ -3,6 +3,8 @@ import pytest
 
 from vae_core.metrics.sap import compute_sap, score_matrix
 
+pytestmark = pytest.mark.numerics
+
 
 def test_continuous_scores_are_squared_correlations():
     # z0 = y exactly (score 1); z1 = [1,-1,-1,1] is uncorrelated with y (score 0); z2 constant

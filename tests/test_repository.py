@@ -37,8 +37,10 @@ def test_the_mnist_files_are_tracked() -> None:
 def ensure_chromium(env: dict[str, str], *, as_nobody: bool = False) -> subprocess.CompletedProcess:
     """scripts/ensure-chromium (what `make test` runs first) with `env` added."""
     prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if as_nobody else []
-    return subprocess.run(
-        [*prefix, "sh", str(ROOT / "scripts" / "ensure-chromium")],
+    return subprocess.run(  # the script on stdin: an unprivileged user may not read the clone
+        [*prefix, "sh", "-s"],
+        input=(ROOT / "scripts" / "ensure-chromium").read_text(),
+        cwd="/",
         env={"PATH": os.environ["PATH"], **env},
         capture_output=True,
         text=True,

@@ -1,0 +1,159 @@
+"""Does bf16 training change what a user reads? fp32 vs bf16 on the same grid and seeds.
+
+fc and conv-denoising on shapes x beta in {0, 1, 4} x 3 seeds, the `quick` preset, trained once in
+fp32 and once under bf16 autocast from the same seeds, then scored as the service scores a `quick`
+run (change-one at the paper's sample sizes, MIG, reconstruction on the test split). For every
+(model type, beta) the verdict compares the difference of the two precisions' means with the
+larger of their seed standard deviations: bf16 may become a default only where it is smaller.
+
+Each finished run is appended to `--out` (JSON lines) and skipped when the script is run again,
+so an interrupted grid resumes. `--json` prints one line last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from vae_core.data.shapes import build_dataset  # noqa: E402
+from vae_core.evaluate import evaluate_run  # noqa: E402
+from vae_core.models import model_config_for  # noqa: E402
+from vae_core.precision import cpu_bf16_isa, cpu_name  # noqa: E402
+from vae_core.train import get_train_config, load_checkpoint_model, train  # noqa: E402
+
+MODEL_TYPES = ("fc", "conv-denoising")
+BETAS = (0.0, 1.0, 4.0)
+SEEDS = (0, 1, 2)
+METRICS = ["beta_vae_change_one", "mig", "reconstruction"]
+READ = {"change_one": "beta_vae_change_one", "mig": "mig", "recon": "recon_loss"}
+
+
+def run_one(data, model_type: str, beta: float, seed: int, bf16: bool) -> dict:
+    """Train one `quick` run in a temporary folder and score its best checkpoint."""
+    cfg = get_train_config("quick", bf16=bf16)
+    with tempfile.TemporaryDirectory(prefix="precision-") as tmp:
+        t0 = time.perf_counter()
+        result = train(
+            model_config=model_config_for("shapes", model_type),
+            train_config=cfg,
+            beta=beta,
+            seed=seed,
+            data=data,
+            checkpoint_dir=Path(tmp),
+        )
+        train_s = time.perf_counter() - t0
+        if result.status != "completed":
+            raise RuntimeError(f"{model_type} beta={beta} seed={seed}: {result.reason}")
+        t0 = time.perf_counter()
+        scores = evaluate_run(
+            model=load_checkpoint_model(result.best_checkpoint),
+            data=data,
+            metrics=METRICS,
+            seed=seed,
+            beta=beta,
+        ).values
+        eval_s = time.perf_counter() - t0
+    return {
+        "model_type": model_type,
+        "beta": beta,
+        "seed": seed,
+        "precision": "bf16" if bf16 else "fp32",
+        **{k: scores[v] for k, v in READ.items()},
+        "val_loss": result.best_val_loss,
+        "train_s": round(train_s, 1),
+        "eval_s": round(eval_s, 1),
+    }
+
+
+def verdicts(rows: list[dict]) -> list[dict]:
+    """Per (model type, beta, quantity): both means, both stds, |diff| < max(std)?"""
+    out = []
+    for model_type in MODEL_TYPES:
+        for beta in BETAS:
+            cell = [r for r in rows if r["model_type"] == model_type and r["beta"] == beta]
+            for key in READ:
+                by = {p: [r[key] for r in cell if r["precision"] == p] for p in ("fp32", "bf16")}
+                if min(len(v) for v in by.values()) < 2:
+                    continue
+                means = {p: statistics.fmean(v) for p, v in by.items()}
+                stds = {p: statistics.stdev(v) for p, v in by.items()}
+                diff = abs(means["bf16"] - means["fp32"])
+                out.append(
+                    {
+                        "model_type": model_type,
+                        "beta": beta,
+                        "quantity": key,
+                        "seeds": min(len(v) for v in by.values()),
+                        "fp32_mean": means["fp32"],
+                        "bf16_mean": means["bf16"],
+                        "fp32_std": stds["fp32"],
+                        "bf16_std": stds["bf16"],
+                        "abs_diff": diff,
+                        "within_seed_std": diff < max(stds.values()),
+                    }
+                )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("bench/out/precision_grid.jsonl"))
+    parser.add_argument("--json", action="store_true", help="print one JSON line last")
+    args = parser.parse_args()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    done = (
+        [json.loads(line) for line in args.out.read_text().splitlines()]
+        if args.out.exists()
+        else []
+    )
+    have = {(r["model_type"], r["beta"], r["seed"], r["precision"]) for r in done}
+    data = build_dataset(seed=0)
+    t_start = time.perf_counter()
+    for model_type in MODEL_TYPES:
+        for beta in BETAS:
+            for seed in SEEDS:
+                for bf16 in (False, True):  # the same seeds back to back: drift hits both
+                    key = (model_type, beta, seed, "bf16" if bf16 else "fp32")
+                    if key in have:
+                        continue
+                    row = run_one(data, model_type, beta, seed, bf16)
+                    done.append(row)
+                    with args.out.open("a") as f:
+                        f.write(json.dumps(row) + "\n")
+                    print(json.dumps(row), flush=True)
+    table = verdicts(done)
+    for v in table:
+        mark = "ok" if v["within_seed_std"] else "DIFFERS"
+        print(
+            f"{v['model_type']:15s} beta={v['beta']:<4} {v['quantity']:10s} "
+            f"fp32 {v['fp32_mean']:.4g} ± {v['fp32_std']:.3g}  bf16 {v['bf16_mean']:.4g} ± "
+            f"{v['bf16_std']:.3g}  |diff| {v['abs_diff']:.3g}  {mark}"
+        )
+    report = {
+        "host_cpu": cpu_name(),
+        "host_bf16_isa": cpu_bf16_isa(),
+        "torch": torch.__version__,
+        "runs": len(done),
+        "wall_s_this_call": round(time.perf_counter() - t_start, 1),
+        "all_within_seed_std": all(v["within_seed_std"] for v in table) and len(table) == 18,
+        "train_s": {
+            p: round(sum(r["train_s"] for r in done if r["precision"] == p), 1)
+            for p in ("fp32", "bf16")
+        },
+        "verdicts": table,
+    }
+    if args.json:
+        print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""Native bf16 detection from /proc/cpuinfo text."""
+
+from __future__ import annotations
+
+from vae_core.precision import cpu_bf16_isa, cpu_name
+
+XEON = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"  # noqa: E501
+ZEN4 = "processor\t: 0\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu avx2 avx512f avx512_bf16\n"
+OLD = "processor\t: 0\nmodel name\t: AMD EPYC 7R13\nflags\t\t: fpu avx2 fma\n"
+
+
+def test_amx_is_preferred_then_avx512_bf16_then_none() -> None:
+    assert cpu_bf16_isa(XEON) == "amx_bf16"
+    assert cpu_bf16_isa(ZEN4) == "avx512_bf16"
+    assert cpu_bf16_isa(OLD) is None
+    assert cpu_bf16_isa("") is None
+
+
+def test_cpu_name_is_the_first_model_name() -> None:
+    assert cpu_name(XEON + XEON.replace("Xeon(R)", "Other")) == "Intel(R) Xeon(R) Processor"
+    assert cpu_name(ZEN4) == "AMD EPYC 9R14"

@@ -2,7 +2,8 @@
 
 On a CPU that means AMX-BF16 (Sapphire Rapids and later Xeons) or AVX512-BF16 (Zen 4, Cooper
 Lake): there oneDNN runs bf16 GEMMs at 3-4x the fp32 rate. Elsewhere bf16 is emulated and slower
-than fp32, so runs stay fp32. On CUDA, bf16 where the GPU supports it (Ampere and later).
+than fp32, so runs stay fp32 (the switch itself waits for the fp32-vs-bf16 validation grid,
+bench/precision_grid.py).
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import platform
 from functools import cache
 from pathlib import Path
-
-import torch
 
 NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # /proc/cpuinfo names, preferred first
 
@@ -45,9 +44,3 @@ def cpu_name(cpuinfo: str | None = None) -> str:
     text = _cpuinfo() if cpuinfo is None else cpuinfo
     return _cpuinfo_first("model name", text) or platform.processor() or platform.machine()
 
-
-def native_bf16(device: str) -> bool:
-    """True when `device` ("cpu", "cuda", "cuda:N") computes bf16 natively."""
-    if device.split(":")[0] == "cuda":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return cpu_bf16_isa() is not None

@@ -43,4 +43,3 @@ def cpu_name(cpuinfo: str | None = None) -> str:
     """The CPU's model name, e.g. 'Intel(R) Xeon(R) Processor' (platform's guess elsewhere)."""
     text = _cpuinfo() if cpuinfo is None else cpuinfo
     return _cpuinfo_first("model name", text) or platform.processor() or platform.machine()
-

@@ -234,7 +234,9 @@ def test_fc_model_learns_mnist_from_a_label_fraction(tmp_path: Path, mnist_dir: 
     assert last.val_recon < 0.8 * baseline
 
 
-def test_compiled_training_matches_eager_and_writes_ordinary_checkpoints(tmp_path: Path) -> None:
+def test_compiled_training_matches_eager_and_writes_ordinary_checkpoints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`compile=True` (torch.compile on the CPU here) trains the same model: the same per-epoch
     costs up to kernel rounding, and checkpoints the plain model class loads (no compile prefix).
 
@@ -243,6 +245,9 @@ def test_compiled_training_matches_eager_and_writes_ordinary_checkpoints(tmp_pat
     may amplify tenfold: 1e-3. (float64 would be the tighter oracle, but inductor's float64 code
     gives a non-finite first step when ATen is held to AVX2.)
     """
+    # A cache of its own: inductor's on-disk cache key ignores ATEN_CPU_CAPABILITY, so kernels
+    # cached by the AVX2 run were loaded by the next default run (and segfaulted there).
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "inductor"))
     overrides = {"max_epochs": 2}
     eager = run(tmp_path / "eager", model_type="fc", overrides=overrides)
     compiled = run(tmp_path / "compiled", model_type="fc", overrides={**overrides, "compile": True})

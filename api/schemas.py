@@ -277,6 +277,9 @@ class RunPublic(Public):
     best_epoch: int | None
     current_loss: float | None
     failure_reason: str | None
+    precision: str | None = Field(
+        description="what training ran in: fp32 or bf16 (autocast); null until it finishes"
+    )
     compute_seconds: float
     enqueued_at: datetime | None
     started_at: datetime | None

@@ -74,6 +74,13 @@ def run_one(data, model_type: str, beta: float, seed: int, bf16: bool) -> dict:
     }
 
 
+def finished_runs(path: Path) -> list[dict]:
+    """The runs recorded in `path` (JSON lines), none if it does not exist."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def verdicts(rows: list[dict]) -> list[dict]:
     """Per (model type, beta, quantity): both means, both stds, |diff| < max(std)?"""
     out = []
@@ -108,17 +115,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench/out/precision_grid.jsonl"))
     parser.add_argument("--json", action="store_true", help="print one JSON line last")
-    args = parser.parse_args()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    done = (
-        [json.loads(line) for line in args.out.read_text().splitlines()]
-        if args.out.exists()
-        else []
+    parser.add_argument(
+        "--model-types",
+        nargs="+",
+        choices=MODEL_TYPES,
+        default=list(MODEL_TYPES),
+        help="train only these (two processes, one per model type, can share --out)",
     )
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    done = finished_runs(args.out)
     have = {(r["model_type"], r["beta"], r["seed"], r["precision"]) for r in done}
     data = build_dataset(seed=0)
     t_start = time.perf_counter()
-    for model_type in MODEL_TYPES:
+    for model_type in args.model_types:
         for beta in BETAS:
             for seed in SEEDS:
                 for bf16 in (False, True):  # the same seeds back to back: drift hits both
@@ -130,6 +143,7 @@ def main() -> None:
                     with args.out.open("a") as f:
                         f.write(json.dumps(row) + "\n")
                     print(json.dumps(row), flush=True)
+    done = finished_runs(args.out)  # with what a concurrent process (--model-types) appended
     table = verdicts(done)
     for v in table:
         mark = "ok" if v["within_seed_std"] else "DIFFERS"

@@ -128,6 +128,8 @@ class Run(Base):
     epochs_done: Mapped[int] = mapped_column(Integer, default=0)
     best_epoch: Mapped[int | None] = mapped_column(Integer, nullable=True)
     current_loss: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The precision training ran in ("fp32" | "bf16"); set when training finishes.
+    precision: Mapped[str | None] = mapped_column(String(8), nullable=True)
     # Seconds spent inside vae_core (training + evaluation), to measure queue/db overhead.
     compute_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     enqueued_at: Mapped[datetime | None] = mapped_column(_tz, nullable=True)

@@ -321,8 +321,10 @@ def finish_training(
     best_epoch: int | None,
     history: Sequence[Mapping[str, float]],
     compute_seconds: float,
+    precision: str | None = None,
 ) -> bool:
-    """Hand a trained run over to evaluation under `eval_task_id` (commits before it is sent).
+    """Hand a trained run over to evaluation under `eval_task_id` (commits before it is sent);
+    `precision` records what training ran in ("fp32" | "bf16").
 
     Epochs in `history` missing from the table (a kill between checkpoint and row) are filled in.
     """
@@ -338,6 +340,7 @@ def finish_training(
             epochs_done=len(history),
             current_loss=history[-1]["val_loss"] if history else None,
             compute_seconds=Run.compute_seconds + compute_seconds,
+            precision=precision,
             enqueued_at=now,
             heartbeat_at=now,
             failure_reason=None,

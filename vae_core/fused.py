@@ -47,6 +47,7 @@ from vae_core.heap import large_tensor_heap
 from vae_core.losses import KL_BETA_MIN, at_least_fp32
 from vae_core.models import BetaVAE, ModelConfig, build_model
 from vae_core.noise import salt_and_pepper
+from vae_core.precision import precision_name
 
 # train.py's private helpers are reused on purpose: the fused path must split seeds, subset, batch
 # and save RNG states exactly as a single run does, so there is one definition of each.
@@ -56,6 +57,7 @@ from vae_core.train import (
     TrainCallback,
     TrainConfig,
     TrainResult,
+    _autocast,
     _batches,
     _check_resumable,
     _device_of,
@@ -67,6 +69,7 @@ from vae_core.train import (
     _train_pool,
     load_batch,
     make_optimizer,
+    resolve_precision,
 )
 
 __all__ = ["FusedStack", "fused_cost", "train_fused", "training_costs"]
@@ -416,7 +419,7 @@ def training_costs(
                 for i, g in enumerate(noise_gens)
             ]
         )  # (A, B, 1, H, W)
-    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+    with _autocast(x.device, cfg):
         mu, logvar = stack.encode(inp)  # (A, B, latent)
         eps = torch.stack(
             [
@@ -461,6 +464,7 @@ class _Member:
             best_val_loss=None if p.best_epoch is None else p.best_val,
             history=list(p.history),
             best_checkpoint=self.checkpoint_dir / BEST_NAME,
+            precision=precision_name(bool(self.identity["train_config"]["bf16"])),
         )
 
 
@@ -513,7 +517,7 @@ def _fused_validation(
             inp = torch.stack(
                 [salt_and_pepper(x, cfg.noise_amount, g, fraction=1.0) for g in noise_gens]
             )
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+        with _autocast(device, cfg):
             mu, logvar = stack.encode(inp)  # (A, B, latent) each
             eps = torch.stack(
                 [
@@ -561,14 +565,19 @@ def train_fused(
         indices = list(train_indices)
         if len(indices) != k_models:
             raise ValueError("train_indices must be one array or one entry per model")
-    cfg = train_config
-    device = _device_of(cfg.device)
+    device = _device_of(train_config.device)
+    ckdirs = [Path(d) for d in checkpoint_dirs]
+    saved = [
+        load_checkpoint(d / LATEST_NAME, device) if (d / LATEST_NAME).exists() else None
+        for d in ckdirs
+    ]
+    # One precision for the bundle: an interrupted member's, else the device's native choice.
+    cfg = resolve_precision(train_config, device, next((c for c in saved if c is not None), None))
     train_set, val_set = data.train, data.validation
     val_set = val_set.subset(np.arange(min(cfg.validation_cap, len(val_set))))
 
     members: list[_Member] = []
     states: list[dict[str, torch.Tensor]] = []
-    resumed: list[dict[str, Any] | None] = []
     template = build_model(model_config, torch.Generator().manual_seed(0)).to(device)
     if cfg.bn_momentum is not None:  # as train.train: the template's momentum drives the stack
         for module in template.modules():
@@ -576,7 +585,7 @@ def train_fused(
                 module.momentum = cfg.bn_momentum
     for k in range(k_models):
         beta, seed = float(betas[k]), int(seeds[k])
-        ckdir = Path(checkpoint_dirs[k])
+        ckdir = ckdirs[k]
         ckdir.mkdir(parents=True, exist_ok=True)
         stream = _stream_seeds(seed)
         identity = {
@@ -601,13 +610,11 @@ def train_fused(
                 callback=callbacks[k],
             )
         )
-        ckpt = None
-        if (ckdir / LATEST_NAME).exists():
-            ckpt = load_checkpoint(ckdir / LATEST_NAME, device)
+        ckpt = saved[k]
+        if ckpt is not None:
             _check_resumable(ckpt, identity)
             model.load_state_dict(ckpt["model_state"])
         states.append({n: t.to(device) for n, t in model.state_dict().items()})
-        resumed.append(ckpt)
 
     stack = FusedStack(template, states)
     for k, m in enumerate(members):
@@ -615,7 +622,7 @@ def train_fused(
         if model_config.dataset == "shapes" and m.beta < KL_BETA_MIN:
             lr = cfg.beta0_learning_rate
         stack.lrs[k] = lr
-        ckpt = resumed[k]
+        ckpt = saved[k]
         if ckpt is not None:
             stack.load_optimizer_state(k, ckpt["optimizer_state"])
             _set_rng_state(ckpt["rng"], m.gens, m.shuffle)
@@ -627,7 +634,7 @@ def train_fused(
                 since_best=p["since_best"],
                 history=[EpochStats(**h) for h in p["history"]],
             )
-    del resumed, states
+    del saved, states
 
     sizes = {len(m.pool) for m in members}
     if len(sizes) != 1:

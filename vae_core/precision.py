@@ -2,8 +2,9 @@
 
 On a CPU that means AMX-BF16 (Sapphire Rapids and later Xeons) or AVX512-BF16 (Zen 4, Cooper
 Lake): there oneDNN runs bf16 GEMMs at 3-4x the fp32 rate. Elsewhere bf16 is emulated and slower
-than fp32, so runs stay fp32 (the switch itself waits for the fp32-vs-bf16 validation grid,
-bench/precision_grid.py).
+than fp32, so runs stay fp32. On CUDA, bf16 where the GPU supports it (Ampere and later). Whether
+bf16 changes what a user reads was checked side by side before it became the `quick` and `smoke`
+default (bench/precision_grid.py, README "bf16 validation").
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from __future__ import annotations
 import platform
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
+import torch
+
+Precision = Literal["fp32", "bf16"]
 NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")  # /proc/cpuinfo names, preferred first
 
 
@@ -43,3 +48,17 @@ def cpu_name(cpuinfo: str | None = None) -> str:
     """The CPU's model name, e.g. 'Intel(R) Xeon(R) Processor' (platform's guess elsewhere)."""
     text = _cpuinfo() if cpuinfo is None else cpuinfo
     return _cpuinfo_first("model name", text) or platform.processor() or platform.machine()
+
+
+def native_bf16(device: torch.device | str, cpuinfo: str | None = None) -> bool:
+    """True where `device` computes bf16 natively: a CPU with AMX-BF16 or AVX512-BF16 (read from
+    `cpuinfo`, default /proc/cpuinfo), a CUDA GPU that supports bf16."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and cpu_bf16_isa(cpuinfo) is not None
+
+
+def precision_name(bf16: bool) -> Precision:
+    """'bf16' or 'fp32': how runs and benchmarks report a precision."""
+    return "bf16" if bf16 else "fp32"

@@ -6,6 +6,12 @@ reparameterisation noise ε, and validation. Validation samples z = μ + σ·ε 
 re-seeded identically at every evaluation, so epochs are compared on the same ε. Every stream's
 state is saved in `latest.pt`, so an interrupted run resumes bit-identically (same device and
 thread count).
+
+Precision: `TrainConfig.bf16` is True (bf16 autocast around forward and loss), False (fp32), or
+None: bf16 where the device computes it natively (`vae_core.precision.native_bf16`), decided when
+the run starts and written into its checkpoints, so a resumed run keeps the precision it began
+with on any machine. Every preset says False for now: `quick` and `smoke` switch to None once the
+fp32-vs-bf16 validation grid (bench/precision_grid.py) shows that bf16 moves nothing a user reads.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from vae_core.data.images import DataSplits, ImageSet
 from vae_core.losses import KL_BETA_MIN, vae_loss
 from vae_core.models import BetaVAE, ModelConfig, build_model
 from vae_core.noise import encode_for_eval, salt_and_pepper
+from vae_core.precision import Precision, native_bf16, precision_name
 
 __all__ = [
     "PRESETS",
@@ -42,6 +49,7 @@ __all__ = [
     "load_batch",
     "load_checkpoint_model",
     "make_optimizer",
+    "resolve_precision",
     "train",
     "train_step",
 ]
@@ -64,7 +72,7 @@ class TrainConfig:
     train_fraction: float = 1.0
     validation_cap: int = 40_000
     device: str = "cpu"  # "cpu" | "cuda" | "cuda:N"
-    bf16: bool = False  # bf16 autocast around forward + loss
+    bf16: bool | None = False  # bf16 autocast around forward + loss; None: where native (above)
     compile: bool = False  # torch.compile the model
     noise_amount: float = 0.2
     noise_fraction: float = 0.9
@@ -110,7 +118,11 @@ PRESETS: dict[str, TrainConfig] = {
         bn_momentum=0.1,
     ),
     "smoke": TrainConfig(
-        preset="smoke", train_fraction=0.01, max_epochs=2, validation_cap=2_000, bn_momentum=0.1
+        preset="smoke",
+        train_fraction=0.01,
+        max_epochs=2,
+        validation_cap=2_000,
+        bn_momentum=0.1,
     ),
 }
 
@@ -154,6 +166,7 @@ class TrainResult:
     best_val_loss: float | None
     history: list[EpochStats] = field(default_factory=list)
     best_checkpoint: Path = Path(BEST_NAME)
+    precision: Precision = "fp32"
 
 
 class TrainCallback(Protocol):
@@ -280,6 +293,25 @@ def _set_rng_state(
         torch.cuda.set_rng_state_all([s.cpu() for s in state["torch_cuda_all"]])
 
 
+def resolve_precision(
+    cfg: TrainConfig, device: torch.device, saved: dict[str, Any] | None = None
+) -> TrainConfig:
+    """`cfg` with `bf16` decided: as asked; else as the interrupted run `saved` (its latest.pt)
+    began; else bf16 where `device` computes it natively."""
+    if cfg.bf16 is not None:
+        return cfg
+    if saved is not None and isinstance(saved["train_config"].get("bf16"), bool):
+        return dataclasses.replace(cfg, bf16=saved["train_config"]["bf16"])
+    return dataclasses.replace(cfg, bf16=native_bf16(device))
+
+
+def _autocast(device: torch.device, cfg: TrainConfig) -> torch.autocast:
+    """bf16 autocast on `device` when `cfg` says so; `cfg.bf16` must be decided."""
+    if cfg.bf16 is None:
+        raise ValueError("TrainConfig.bf16 is undecided: pass the config through resolve_precision")
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
+
+
 def _check_resumable(ckpt: dict, identity: dict) -> None:
     """Refuse to resume a checkpoint written for a different run."""
     for key in ("model_config", "beta", "seed"):
@@ -341,7 +373,7 @@ def train_step(
     """One Adam step on the clean batch `x` (B, 1, H, W): detached (total, recon, kl) costs,
     or None (and no update) when the cost is not finite."""
     inp = salt_and_pepper(x, cfg.noise_amount, gens["noise"], cfg.noise_fraction) if denoise else x
-    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+    with _autocast(x.device, cfg):
         logits, mu, logvar = model(inp, gens["reparam"])
         total, recon, kl = vae_loss(logits, x, mu, logvar, beta)
     costs = torch.stack([total, recon, kl]).detach()  # (3,)
@@ -365,11 +397,12 @@ def train(
     train_indices: np.ndarray | None = None,
 ) -> TrainResult:
     """Train one β-VAE, resuming from `checkpoint_dir/latest.pt` when present."""
-    cfg = train_config
-    device = _device_of(cfg.device)
+    device = _device_of(train_config.device)
     checkpoint_dir = Path(checkpoint_dir)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     best_path, latest_path = checkpoint_dir / BEST_NAME, checkpoint_dir / LATEST_NAME
+    ckpt = load_checkpoint(latest_path, device) if latest_path.exists() else None
+    cfg = resolve_precision(train_config, device, ckpt)
     seeds = _stream_seeds(seed)
     identity = {
         "model_config": model_config.to_dict(),
@@ -391,8 +424,7 @@ def train(
     shuffle = np.random.default_rng(seeds["shuffle"])
     progress = _Progress()
 
-    if latest_path.exists():
-        ckpt = load_checkpoint(latest_path, device)
+    if ckpt is not None:
         _check_resumable(ckpt, identity)
         model.load_state_dict(ckpt["model_state"])
         optimizer.load_state_dict(ckpt["optimizer_state"])
@@ -405,6 +437,7 @@ def train(
             since_best=p["since_best"],
             history=[EpochStats(**h) for h in p["history"]],
         )
+        ckpt = None  # its tensors are copied into the model and optimizer
 
     def snapshot(full: bool) -> dict[str, Any]:
         """Checkpoint dict; `full` adds what resuming needs (optimiser, RNG, early stopping)."""
@@ -437,6 +470,7 @@ def train(
             best_val_loss=None if progress.best_epoch is None else progress.best_val,
             history=list(progress.history),
             best_checkpoint=best_path,
+            precision=precision_name(bool(cfg.bf16)),
         )
 
     train_set, val_set = data.train, data.validation
@@ -470,7 +504,7 @@ def train(
             device=device,
             corrupt=cfg.eval_corrupt,
             noise_amount=cfg.noise_amount,
-            bf16=cfg.bf16,
+            bf16=bool(cfg.bf16),
         )
         if not np.isfinite(val_loss):
             return result("failed", f"non-finite validation loss at epoch {epoch}")

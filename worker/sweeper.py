@@ -43,14 +43,21 @@ class SweepReport:
         return len(self.stale) + len(self.lost)
 
 
-def redis_client(url: str) -> redis.Redis:
+def redis_client(url: str, *, timeout_s: float = 5.0) -> redis.Redis:
     """A redis-py client for a kombu broker URL (redis:// or redis+socket://)."""
     parsed = urlparse(url)
     if parsed.scheme in ("redis+socket", "socket", "unix"):
         query = parse_qs(parsed.query)
         db = int((query.get("virtual_host") or query.get("db") or ["0"])[0] or 0)
-        return redis.Redis(unix_socket_path=parsed.path, db=db, socket_timeout=5)
-    return redis.Redis.from_url(url.replace("redis+", ""), socket_timeout=5)
+        return redis.Redis(
+            unix_socket_path=parsed.path,
+            db=db,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+        )
+    return redis.Redis.from_url(
+        url.replace("redis+", ""), socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+    )
 
 
 def _task_id(raw: bytes) -> str | None:

@@ -230,6 +230,7 @@ def settle_training(
             best_epoch=result.best_epoch,
             history=history,
             compute_seconds=spent,
+            precision=result.precision,
         )
     if handed_over:
         dispatch.send([(run_id, eval_id, "evaluate")], settings=settings)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import redis
 from fastapi import APIRouter, Response, status
 from sqlalchemy import text
 
 from api.deps import SessionDep, SettingsDep
 from api.schemas import Health, Readiness
 from worker.celery_app import broker_url
+from worker.sweeper import redis_client
 
 router = APIRouter(tags=["health"])
 
@@ -17,12 +17,8 @@ BROKER_TIMEOUT_S = 1.0
 
 def broker_reachable(url: str) -> bool:
     """PING the Redis broker with a short timeout."""
-    if url.startswith("redis+socket://"):
-        url = "unix://" + url[len("redis+socket://") :]
     try:
-        client = redis.Redis.from_url(
-            url, socket_timeout=BROKER_TIMEOUT_S, socket_connect_timeout=BROKER_TIMEOUT_S
-        )
+        client = redis_client(url, timeout_s=BROKER_TIMEOUT_S)
         try:
             return bool(client.ping())
         finally:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import redis
 from sqlalchemy import func, select
 
 from persistence.db import session_scope
 from persistence.models import Run, RunStatus
 from tests.utils.results import finish_runs
+from worker.sweeper import redis_client
 
 BODY = {
     "name": "fig1",
@@ -35,7 +35,7 @@ def test_create_expands_grid_stores_runs_and_enqueues_them(client, settings):
     assert len(runs) == 24 and all(r.task_id for r in runs)
     assert sorted({r.beta for r in runs}) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert sorted({r.seed for r in runs}) == [0, 1]
-    queue = redis.Redis.from_url(settings.broker_url)
+    queue = redis_client(settings.broker_url)
     assert queue.llen("train") == 24
 
 
@@ -102,7 +102,7 @@ def test_cancel_marks_queued_runs_cancelled_and_removes_their_tasks(client, sett
     detail = response.json()
     assert detail["cancel_requested"] and detail["status"] == "cancelled"
     assert detail["counts"]["cancelled"] == 24
-    revoked = redis.Redis.from_url(settings.broker_url)
+    revoked = redis_client(settings.broker_url)
     assert revoked.llen("train") == 24  # messages stay; workers drop them by DB status
     assert client.post("/experiments/" + "0" * 32 + "/cancel").status_code == 404
 

@@ -6,27 +6,16 @@ benchmark at toy sizes so a change that breaks it is caught here and not on a GP
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.bench import run_benchmark
 
 
 def test_fused_benchmark_prints_its_json_line(tmp_path: Path) -> None:
     args = ["--json", "--k", "2", "--batch-size", "16", "--rounds", "3", "--warmup", "1"]
     args += ["--subset", "400", "--cache-dir", str(tmp_path)]
-    done = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "bench" / "fused.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO_ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_benchmark("fused.py", args)
 
     issue_keys = {"k", "fused_img_per_s", "sequential_img_per_s", "ratio", "device", "peak_rss_mb"}
     assert issue_keys <= result.keys()

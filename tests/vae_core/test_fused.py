@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from vae_core.data.images import DataSplits, ImageSet
 from vae_core.fused import FusedStack, train_fused
 from vae_core.losses import KL_BETA_MIN
 from vae_core.models import build_model, model_config_for
+from vae_core.precision import cpu_bf16_isa
 from vae_core.train import (
     EpochStats,
     TrainResult,
@@ -30,7 +32,7 @@ pytestmark = pytest.mark.numerics
 SEEDS = [11, 12, 13]
 BETAS = [0.0, 1.0, 4.0]
 # Batch 64 on 150 training images: batches of 64 and 86 (the short tail merged), two epochs.
-CFG = get_train_config("smoke", train_fraction=0.5, batch_size=64, validation_cap=100)
+CFG = get_train_config("smoke", train_fraction=0.5, batch_size=64, validation_cap=100, bf16=False)
 STEPS = 2 * 2  # two epochs of two batches
 
 # Tolerances, from what the arithmetic promises on any CPU (not from one machine's error).
@@ -105,10 +107,12 @@ def _single(model_type: str, data: DataSplits, root: Path, betas=BETAS) -> list[
     ]
 
 
-def _fused(model_type: str, data: DataSplits, root: Path, betas=BETAS, callbacks=None):
+def _fused(
+    model_type: str, data: DataSplits, root: Path, betas=BETAS, callbacks=None, train_config=CFG
+):
     return train_fused(
         model_config=model_config_for("mnist", model_type),
-        train_config=CFG,
+        train_config=train_config,
         betas=betas,
         seeds=SEEDS[: len(betas)],
         data=data,
@@ -304,6 +308,32 @@ def test_fused_bf16_autocast_trains_like_single_bf16_runs(data: DataSplits, tmp_
         # sum can round its bf16 result to the neighbouring value (one ulp, 2^-8 ≈ 0.4%); the
         # costs average many such flips, so they stay within about two ulps: 1e-2
         _assert_history_close(fused[k].history, single.history, beta, rtol=1e-2)
+
+
+@default_dtype(torch.float32)  # bf16 autocast works on float32 models
+def test_a_bundle_decides_one_precision_an_interrupted_members_first(
+    data: DataSplits, tmp_path: Path
+) -> None:
+    native = cpu_bf16_isa() is not None
+    model_cfg = model_config_for("mnist", "fc")
+    auto = dataclasses.replace(CFG, bf16=None)
+    fresh = _fused("fc", data, tmp_path / "fresh", betas=[1.0, 4.0], train_config=auto)
+    assert [r.precision for r in fresh] == ["bf16" if native else "fp32"] * 2
+
+    # Member 0 began alone in the other precision (another machine): the bundle trains in it.
+    began = train(
+        model_config=model_cfg,
+        train_config=dataclasses.replace(CFG, bf16=not native),
+        beta=1.0,
+        seed=SEEDS[0],
+        data=data,
+        checkpoint_dir=tmp_path / "resumed" / "fused-0",
+        callback=_StopAt(epoch=1),
+    )
+    assert began.status == "cancelled"
+    resumed = _fused("fc", data, tmp_path / "resumed", betas=[1.0, 4.0], train_config=auto)
+    assert [r.status for r in resumed] == ["completed"] * 2
+    assert [r.precision for r in resumed] == ["fp32" if native else "bf16"] * 2
 
 
 def test_fused_checkpoint_loads_into_the_normal_model_class(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from vae_core.precision import cpu_bf16_isa, cpu_name
+import torch
+
+from vae_core.precision import cpu_bf16_isa, cpu_name, native_bf16, precision_name
 
 XEON = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"  # noqa: E501
 ZEN4 = "processor\t: 0\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu avx2 avx512f avx512_bf16\n"
@@ -19,3 +21,9 @@ def test_amx_is_preferred_then_avx512_bf16_then_none() -> None:
 def test_cpu_name_is_the_first_model_name() -> None:
     assert cpu_name(XEON + XEON.replace("Xeon(R)", "Other")) == "Intel(R) Xeon(R) Processor"
     assert cpu_name(ZEN4) == "AMD EPYC 9R14"
+
+
+def test_native_bf16_on_a_cpu_follows_its_flags() -> None:
+    assert native_bf16("cpu", XEON) and native_bf16(torch.device("cpu"), ZEN4)
+    assert not native_bf16("cpu", OLD)
+    assert (precision_name(True), precision_name(False)) == ("bf16", "fp32")

@@ -15,21 +15,24 @@ from vae_core.data.images import DataSplits, ImageSet
 from vae_core.data.mnist import label_fraction_indices, load_mnist
 from vae_core.data.shapes import ShapesGroundTruth
 from vae_core.models import model_config_for
+from vae_core.precision import cpu_bf16_isa
 from vae_core.train import (
     PRESETS,
     EpochStats,
     TrainConfig,
+    _autocast,
     _batches,
     _Progress,
     _train_pool,
     get_train_config,
+    resolve_precision,
     train,
 )
 
 pytestmark = pytest.mark.numerics
 
 MNIST_LIKE = rectangle_splits("mnist", (600, 200, 100))
-FAST = {"train_fraction": 1.0, "batch_size": 100, "max_epochs": 3}
+FAST = {"train_fraction": 1.0, "batch_size": 100, "max_epochs": 3, "bf16": False}
 
 
 class StopAfter:
@@ -100,6 +103,44 @@ def test_overrides_are_validated_by_name() -> None:
 def test_train_config_round_trips_through_a_dict() -> None:
     cfg = get_train_config("quick", device="cuda:1", bf16=True)
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_auto_precision_is_bf16_where_native_and_an_explicit_one_is_kept() -> None:
+    assert PRESETS["paper"].bf16 is False
+    cpu = torch.device("cpu")
+    native = cpu_bf16_isa() is not None  # AMX-BF16 or AVX512-BF16 on this host
+    assert resolve_precision(get_train_config("quick", bf16=None), cpu).bf16 is native
+    assert resolve_precision(PRESETS["paper"], cpu).bf16 is False
+    assert resolve_precision(get_train_config("paper", bf16=True), cpu).bf16 is True
+    assert resolve_precision(get_train_config("quick", bf16=False), cpu).bf16 is False
+
+
+def test_an_interrupted_run_keeps_the_precision_it_began_with() -> None:
+    cpu = torch.device("cpu")
+    for began in (False, True):
+        saved = {"train_config": get_train_config("quick", bf16=began).to_dict()}
+        assert resolve_precision(get_train_config("quick", bf16=None), cpu, saved).bf16 is began
+
+
+def test_an_undecided_precision_is_refused_by_the_step() -> None:
+    with pytest.raises(ValueError, match="resolve_precision"):
+        _autocast(torch.device("cpu"), get_train_config("smoke", bf16=None))
+
+
+def test_auto_precision_is_decided_at_start_recorded_and_kept_on_resume(tmp_path: Path) -> None:
+    native = cpu_bf16_isa() is not None
+    auto = {"bf16": None}
+    first = run(tmp_path / "auto", overrides=auto, callback=StopAfter(epochs=1))
+    assert first.precision == ("bf16" if native else "fp32")
+    assert load_checkpoint(tmp_path / "auto/latest.pt")["train_config"]["bf16"] is native
+
+    # A run begun in the other precision (another machine) resumes in it, not in this host's.
+    other = run(tmp_path / "other", overrides={"bf16": not native}, callback=StopAfter(epochs=1))
+    assert other.status == "cancelled"
+    resumed = run(tmp_path / "other", overrides=auto)
+    assert resumed.status == "completed" and resumed.epochs_run == 3
+    assert resumed.precision == ("fp32" if native else "bf16")
+    assert load_checkpoint(tmp_path / "other/latest.pt")["train_config"]["bf16"] is (not native)
 
 
 def test_short_last_batch_joins_the_previous_one() -> None:

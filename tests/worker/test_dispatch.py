@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from base64 import b64decode
 
-import redis
 import sqlalchemy as sa
 
 from persistence import crud
@@ -14,6 +13,7 @@ from persistence.models import Run
 from persistence.settings import Settings
 from worker import dispatch
 from worker.celery_app import TRAIN_QUEUE, TRAIN_TASK
+from worker.sweeper import redis_client
 
 
 def test_enqueue_runs_records_and_sends_one_celery_message_per_run_across_batches(
@@ -36,7 +36,7 @@ def test_enqueue_runs_records_and_sends_one_celery_message_per_run_across_batche
     dispatch.enqueue_runs(run_ids, settings=worker_settings)
     with session_scope(worker_settings.database_url_effective) as session:
         recorded = dict(session.execute(sa.select(Run.task_id, Run.id)).all())
-    client = redis.Redis.from_url(worker_settings.broker_url)
+    client = redis_client(worker_settings.broker_url)
     messages = [json.loads(raw) for raw in client.lrange(TRAIN_QUEUE, 0, -1)]
     assert len(messages) == len(run_ids) == len(recorded)
     for message in messages:  # Celery protocol 2: headers name the task, body holds the args

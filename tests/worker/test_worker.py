@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import torch
 from fastapi.testclient import TestClient
 
 from persistence.db import session_scope
@@ -19,6 +20,8 @@ from persistence.models import Experiment, MetricResult, Run, RunEpoch, RunStatu
 from persistence.settings import Settings
 from tests.utils.processes import RedisServer, betalab_cli, celery_worker, wait_for
 from tests.worker.conftest import process_env
+from vae_core.precision import precision_name
+from vae_core.train import PRESETS, resolve_precision
 
 TERMINAL = {"completed", "failed", "cancelled"}
 
@@ -92,9 +95,12 @@ def test_smoke_experiment_posted_through_the_api_completes_and_serves_its_curve(
     finally:
         worker.stop()
     assert [r.status for r in runs] == [RunStatus.completed] * 2, worker.log()[-3000:]
+    smoke = resolve_precision(PRESETS["smoke"], torch.device("cpu"))  # what this CPU runs it in
     for run in runs:
         assert run.attempts == 1
         assert run.compute_seconds > 0
+        assert run.precision == precision_name(bool(smoke.bf16))
+        assert api.get(f"/runs/{run.id}").json()["precision"] == run.precision
         assert [e.epoch for e in epochs_of(worker_settings, run.id)] == [1, 2]
         assert metric_keys(worker_settings, run.id) == [
             "kl",

@@ -44,6 +44,7 @@ class RunDetail:
         label_fraction (float | None):
         metrics (RunDetailMetrics):
         model_type (str):
+        precision (None | str): what training ran in: fp32 or bf16 (autocast); null until it finishes
         seed (int):
         started_at (datetime.datetime | None):
         status (RunStatus): Life cycle of one grid cell. Terminal: completed, failed, cancelled.
@@ -69,6 +70,7 @@ class RunDetail:
     label_fraction: float | None
     metrics: RunDetailMetrics
     model_type: str
+    precision: None | str
     seed: int
     started_at: datetime.datetime | None
     status: RunStatus
@@ -134,6 +136,9 @@ class RunDetail:
 
         model_type = self.model_type
 
+        precision: None | str
+        precision = self.precision
+
         seed = self.seed
 
         started_at: None | str
@@ -168,6 +173,7 @@ class RunDetail:
                 "label_fraction": label_fraction,
                 "metrics": metrics,
                 "model_type": model_type,
+                "precision": precision,
                 "seed": seed,
                 "started_at": started_at,
                 "status": status,
@@ -288,6 +294,13 @@ class RunDetail:
 
         model_type = d.pop("model_type")
 
+        def _parse_precision(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        precision = _parse_precision(d.pop("precision"))
+
         seed = d.pop("seed")
 
         def _parse_started_at(data: object) -> datetime.datetime | None:
@@ -328,6 +341,7 @@ class RunDetail:
             label_fraction=label_fraction,
             metrics=metrics,
             model_type=model_type,
+            precision=precision,
             seed=seed,
             started_at=started_at,
             status=status,

@@ -37,6 +37,7 @@ class RunSummary:
         label_fraction (float | None):
         metrics (RunSummaryMetrics):
         model_type (str):
+        precision (None | str): what training ran in: fp32 or bf16 (autocast); null until it finishes
         seed (int):
         started_at (datetime.datetime | None):
         status (RunStatus): Life cycle of one grid cell. Terminal: completed, failed, cancelled.
@@ -58,6 +59,7 @@ class RunSummary:
     label_fraction: float | None
     metrics: RunSummaryMetrics
     model_type: str
+    precision: None | str
     seed: int
     started_at: datetime.datetime | None
     status: RunStatus
@@ -112,6 +114,9 @@ class RunSummary:
 
         model_type = self.model_type
 
+        precision: None | str
+        precision = self.precision
+
         seed = self.seed
 
         started_at: None | str
@@ -142,6 +147,7 @@ class RunSummary:
                 "label_fraction": label_fraction,
                 "metrics": metrics,
                 "model_type": model_type,
+                "precision": precision,
                 "seed": seed,
                 "started_at": started_at,
                 "status": status,
@@ -246,6 +252,13 @@ class RunSummary:
 
         model_type = d.pop("model_type")
 
+        def _parse_precision(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        precision = _parse_precision(d.pop("precision"))
+
         seed = d.pop("seed")
 
         def _parse_started_at(data: object) -> datetime.datetime | None:
@@ -282,6 +295,7 @@ class RunSummary:
             label_fraction=label_fraction,
             metrics=metrics,
             model_type=model_type,
+            precision=precision,
             seed=seed,
             started_at=started_at,
             status=status,

@@ -18,7 +18,7 @@ class TrainingSpec:
     Attributes:
         batch_size (int | Unset):
         beta0_learning_rate (float | Unset):
-        bf16 (bool | Unset):
+        bf16 (bool | None | Unset):
         bn_momentum (float | None | Unset):
         compile_ (bool | Unset):
         device (str | Unset):
@@ -35,7 +35,7 @@ class TrainingSpec:
 
     batch_size: int | Unset = UNSET
     beta0_learning_rate: float | Unset = UNSET
-    bf16: bool | Unset = UNSET
+    bf16: bool | None | Unset = UNSET
     bn_momentum: float | None | Unset = UNSET
     compile_: bool | Unset = UNSET
     device: str | Unset = UNSET
@@ -54,7 +54,11 @@ class TrainingSpec:
 
         beta0_learning_rate = self.beta0_learning_rate
 
-        bf16 = self.bf16
+        bf16: bool | None | Unset
+        if isinstance(self.bf16, Unset):
+            bf16 = UNSET
+        else:
+            bf16 = self.bf16
 
         bn_momentum: float | None | Unset
         if isinstance(self.bn_momentum, Unset):
@@ -133,7 +137,14 @@ class TrainingSpec:
 
         beta0_learning_rate = d.pop("beta0_learning_rate", UNSET)
 
-        bf16 = d.pop("bf16", UNSET)
+        def _parse_bf16(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        bf16 = _parse_bf16(d.pop("bf16", UNSET))
 
         def _parse_bn_momentum(data: object) -> float | None | Unset:
             if data is None:

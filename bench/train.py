@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -95,18 +96,15 @@ class NaiveConv(nn.Module):
         return self.dec(z), mu, logvar
 
 
-def baseline_rate(
-    arch: str, images: ImageSet, steps: int, warmup: int, batch: int = BATCH
-) -> float:
-    """Images/s of the plain loop: float numpy batch -> tensor, forward, loss, backward, Adam."""
+def plain_stepper(arch: str, images: ImageSet, batch: int = BATCH) -> Callable[[], float]:
+    """One step of the plain loop per call: float numpy batch -> tensor, forward, loss, backward,
+    Adam; returns the loss."""
     torch.manual_seed(0)
     model = NaiveFC() if arch == "fc" else NaiveConv()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     rng = np.random.default_rng(0)
-    t0 = 0.0
-    for i in range(warmup + steps):
-        if i == warmup:
-            t0 = time.perf_counter()
+
+    def step() -> float:
         x = torch.from_numpy(images.floats(rng.choice(len(images), batch, replace=False)))
         logits, mu, logvar = model(x)
         recon = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / batch
@@ -115,29 +113,111 @@ def baseline_rate(
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return steps * batch / (time.perf_counter() - t0)
+        return float(loss)
+
+    return step
 
 
-# ---- our path: the library's model, batch loader and train_step -----------------------------
-
-
-def our_run(
-    arch: str, images: ImageSet, steps: int, warmup: int, bf16: bool, batch: int = BATCH
-) -> tuple[float, float]:
-    """(images/s, loss at the last step) of the library's training step."""
+def our_stepper(arch: str, images: ImageSet, bf16: bool, batch: int = BATCH) -> Callable[[], float]:
+    """One step of the library's path per call (model, batch loader, train_step); the cost."""
     cfg = get_train_config("paper", bf16=bf16)
     model = build_model(model_config_for("shapes", arch), torch.Generator().manual_seed(0))
     opt = make_optimizer(model, cfg.learning_rate)
     gens = {k: torch.Generator().manual_seed(i) for i, k in enumerate(("noise", "reparam"))}
     rng = np.random.default_rng(0)
     device = torch.device("cpu")
-    t0, costs = 0.0, None
-    for i in range(warmup + steps):
-        if i == warmup:
-            t0 = time.perf_counter()
+
+    def step() -> float:
         x = load_batch(images, np.sort(rng.choice(len(images), batch, replace=False)), device)
-        costs = train_step(model, opt, x, 1.0, cfg, gens, denoise=False)
-    return steps * batch / (time.perf_counter() - t0), float(costs[0])
+        return float(train_step(model, opt, x, 1.0, cfg, gens, denoise=False)[0])
+
+    return step
+
+
+def timed(step: Callable[[], float], steps: int, warmup: int, batch: int) -> tuple[float, float]:
+    """(images/s over `steps` calls after `warmup`, the last call's loss)."""
+    loss = float("nan")
+    for _ in range(warmup):
+        loss = step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        loss = step()
+    return steps * batch / (time.perf_counter() - t0), loss
+
+
+def baseline_rate(
+    arch: str, images: ImageSet, steps: int, warmup: int, batch: int = BATCH
+) -> float:
+    """Images/s of the plain loop."""
+    return timed(plain_stepper(arch, images, batch), steps, warmup, batch)[0]
+
+
+def our_run(
+    arch: str, images: ImageSet, steps: int, warmup: int, bf16: bool, batch: int = BATCH
+) -> tuple[float, float]:
+    """(images/s, loss at the last step) of the library's training step."""
+    return timed(our_stepper(arch, images, bf16, batch), steps, warmup, batch)
+
+
+# ---- where a step's time goes ----------------------------------------------------------------
+
+# aten operators by kind, matched on the operator name after "aten::"; the rest is element-wise
+# or layout work. Every operator run inside the optimizer (`Optimizer.step#...`,
+# `Optimizer.zero_grad#...`) counts as the optimizer's. Time outside any operator is Python, numpy
+# (batch unpacking) and dispatch.
+OP_KINDS = {
+    "gemm": ("mm", "addmm", "bmm", "embedding_bag", "_embedding_bag"),
+    "convolution": ("convolution", "mkldnn_convolution", "convolution_backward", "slow_conv"),
+    "batch_norm": ("native_batch_norm", "batch_norm", "_batch_norm"),
+}
+
+
+def op_kind(name: str) -> str:
+    """The kind of the aten operator `name` ("aten::mm" -> "gemm") outside the optimizer."""
+    op = name.removeprefix("aten::")
+    for kind, prefixes in OP_KINDS.items():
+        if op.startswith(prefixes):
+            return kind
+    return "elementwise"
+
+
+def step_profile(step: Callable[[], float], steps: int, warmup: int) -> dict[str, float]:
+    """Milliseconds per step by operator kind (self CPU time under torch.profiler), plus
+    `outside_ops` (the step's wall time no operator accounts for) and `total`."""
+    for _ in range(warmup):
+        step()
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        wall_ms = (time.perf_counter() - t0) * 1e3 / steps
+    kinds = dict.fromkeys([*OP_KINDS, "optimizer", "elementwise"], 0.0)
+    for event in prof.events():
+        if not event.name.startswith("aten::"):
+            continue
+        parent, kind = event.cpu_parent, op_kind(event.name)
+        while parent is not None:
+            if parent.name.startswith("Optimizer."):
+                kind = "optimizer"
+                break
+            parent = parent.cpu_parent
+        kinds[kind] += event.self_cpu_time_total / 1e3 / steps
+    kinds["outside_ops"] = max(0.0, wall_ms - sum(kinds.values()))
+    kinds["total"] = wall_ms
+    return {k: round(v, 2) for k, v in kinds.items()}
+
+
+def profile_report(arch: str, images: ImageSet, steps: int, warmup: int, batch: int) -> dict:
+    """Both fp32 steps of `arch` profiled, and the best our step could do against the plain loop
+    if everything but its GEMMs and convolutions (the same kernels in both) took no time."""
+    ours = step_profile(our_stepper(arch, images, False, batch), steps, warmup)
+    plain = step_profile(plain_stepper(arch, images, batch), steps, warmup)
+    floor = ours["gemm"] + ours["convolution"]
+    return {
+        "ms_per_step": {"ours": ours, "plain": plain},
+        "gemm_conv_share_ours": round(floor / ours["total"], 3),
+        "bound_over_plain": round(plain["total"] / floor, 3),
+    }
 
 
 def loss_after(arch: str, images: ImageSet, steps: int, bf16: bool, batch: int = BATCH) -> float:
@@ -259,6 +339,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=BATCH)
     parser.add_argument("--drift-steps", type=int, default=20, help="steps of the bf16 loss drift")
     parser.add_argument("--rss-fraction", type=float, default=0.05, help="0 skips the RSS run")
+    parser.add_argument(
+        "--profile", action="store_true", help="add where the conv fp32 step's time goes"
+    )
     parser.add_argument("--rss-child", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rss_child is not None:
@@ -320,6 +403,8 @@ def main() -> None:
             report[f"{arch}_bf16" if bf16 else arch] = row
     report["gemm"] = gemm_rows
     report["gemm_bf16_over_fp32"] = gemm_rows["fc"]["bf16_over_fp32"]  # the issue's shapes
+    if args.profile:
+        report["conv_profile"] = profile_report("conv", images, args.steps, args.warmup, batch)
     if args.rss_fraction > 0:
         report["peak_rss_mb"] = round(peak_rss_mb(args.rss_fraction), 1)
     if args.json:

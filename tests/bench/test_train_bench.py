@@ -11,7 +11,7 @@ from vae_core.precision import cpu_bf16_isa
 
 def test_train_benchmark_reports_gemm_and_step_speedups_with_their_targets() -> None:
     args = ["--json", "--steps", "1", "--warmup", "0", "--rounds", "1", "--images", "200"]
-    args += ["--batch", "32", "--drift-steps", "2", "--rss-fraction", "0"]
+    args += ["--batch", "32", "--drift-steps", "2", "--rss-fraction", "0", "--profile"]
     result = run_benchmark("train.py", args)
 
     assert result["batch"] == 32 and result["host"]["bf16_isa"] == cpu_bf16_isa()
@@ -26,3 +26,14 @@ def test_train_benchmark_reports_gemm_and_step_speedups_with_their_targets() -> 
         assert abs(row["speedup_over_fp32"] - row["img_per_s"] / result[arch]["img_per_s"]) < 0.01
         assert abs(row["target"] - share * result["gemm_bf16_over_fp32"]) < 0.01
         assert row["meets_target"] == (row["speedup_over_fp32"] >= row["target"])
+
+    # where the conv fp32 step's time goes: the kinds add up to the step's wall time
+    profile = result["conv_profile"]
+    for side in ("ours", "plain"):
+        ms = profile["ms_per_step"][side]
+        assert ms["gemm"] > 0 and ms["convolution"] > 0 and ms["optimizer"] > 0
+        parts = sum(v for k, v in ms.items() if k != "total")
+        assert abs(parts - ms["total"]) <= 0.01 * ms["total"] + 0.1
+    ours, plain = profile["ms_per_step"]["ours"], profile["ms_per_step"]["plain"]
+    floor = ours["gemm"] + ours["convolution"]
+    assert abs(profile["bound_over_plain"] - plain["total"] / floor) < 0.01

@@ -7,13 +7,17 @@ run (change-one at the paper's sample sizes, MIG, reconstruction on the test spl
 larger of their seed standard deviations: bf16 may become a default only where it is smaller.
 
 Each finished run is appended to `--out` (JSON lines) and skipped when the script is run again,
-so an interrupted grid resumes. `--json` prints one line last.
+so an interrupted grid resumes. Several processes can share one grid: before training a run a
+process claims it (a file in `<out>.claims/` naming its boot and pid, created exclusively), so
+each run is trained once; the claim of a process that is gone is taken over. `--json` prints one
+line last.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -81,6 +85,43 @@ def finished_runs(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _boot_id() -> str:
+    path = Path("/proc/sys/kernel/random/boot_id")
+    return path.read_text().strip() if path.exists() else "unknown"
+
+
+def _alive(claim: str) -> bool:
+    """Whether the process a claim's text ("<boot id> <pid>") names is still running."""
+    boot, _, pid = claim.partition(" ")
+    if boot != _boot_id() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def claim(claims: Path, key: tuple) -> bool:
+    """Claim run `key` for this process: True unless a live process holds it already."""
+    claims.mkdir(parents=True, exist_ok=True)
+    path = claims / "_".join(str(k) for k in key)
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if _alive(path.read_text()):
+                return False
+            path.unlink(missing_ok=True)  # its process is gone: take the run over
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{_boot_id()} {os.getpid()}")
+        return True
+    return False
+
+
 def verdicts(rows: list[dict]) -> list[dict]:
     """Per (model type, beta, quantity): both means, both stds, |diff| < max(std)?"""
     out = []
@@ -120,15 +161,14 @@ def main() -> None:
         nargs="+",
         choices=MODEL_TYPES,
         default=list(MODEL_TYPES),
-        help="train only these (two processes, one per model type, can share --out)",
+        help="train only these",
     )
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     args = parser.parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    done = finished_runs(args.out)
-    have = {(r["model_type"], r["beta"], r["seed"], r["precision"]) for r in done}
+    claims = args.out.with_name(args.out.name + ".claims")
     data = build_dataset(seed=0)
     t_start = time.perf_counter()
     for model_type in args.model_types:
@@ -136,10 +176,13 @@ def main() -> None:
             for seed in SEEDS:
                 for bf16 in (False, True):  # the same seeds back to back: drift hits both
                     key = (model_type, beta, seed, "bf16" if bf16 else "fp32")
-                    if key in have:
+                    have = {
+                        (r["model_type"], r["beta"], r["seed"], r["precision"])
+                        for r in finished_runs(args.out)
+                    }
+                    if key in have or not claim(claims, key):
                         continue
                     row = run_one(data, model_type, beta, seed, bf16)
-                    done.append(row)
                     with args.out.open("a") as f:
                         f.write(json.dumps(row) + "\n")
                     print(json.dumps(row), flush=True)

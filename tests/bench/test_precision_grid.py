@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT
@@ -55,3 +56,14 @@ def test_finished_runs_reads_what_two_processes_appended(tmp_path: Path) -> None
     rows = _rows("fc", 1.0, "fp32", [0.1, 0.2])
     out.write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n")
     assert grid.finished_runs(out) == rows
+
+
+def test_a_run_is_claimed_once_and_a_dead_claim_is_taken_over(tmp_path: Path) -> None:
+    claims, key = tmp_path / "grid.jsonl.claims", ("fc", 1.0, 0, "bf16")
+    assert grid.claim(claims, key)
+    assert not grid.claim(claims, key)  # this process is alive and holds it
+    (claims / "fc_1.0_0_bf16").write_text(f"{grid._boot_id()} 999999999")  # no such pid
+    assert grid.claim(claims, key)
+    (claims / "fc_1.0_0_bf16").write_text(f"another-boot {os.getpid()}")
+    assert grid.claim(claims, key)  # a claim from before a reboot is stale too
+    assert grid.claim(claims, ("fc", 1.0, 0, "fp32"))  # other runs are free

@@ -349,6 +349,30 @@ class CurvePublic(BaseModel):
     trend: list[CurveTrend]
 
 
+class FindingPublic(BaseModel):
+    id: str = Field(description="F1, F2a-F2c (shapes) or F3a-F3d (MNIST), as in the paper")
+    claim: str
+    verdict: Literal["reproduced", "not reproduced", "inconclusive"] = Field(
+        description="inconclusive: too few runs for the test to decide either way"
+    )
+    reason: str = Field(description="the test and its outcome in words")
+    model_type: str | None
+    label_fraction: float | None
+    numbers: dict[str, float | int | str | None] = Field(
+        description="the statistics behind the verdict (see vae_core/analysis/findings.py)"
+    )
+
+
+class FindingsPublic(BaseModel):
+    """The paper's findings tested on an experiment's completed runs."""
+
+    experiment_id: str
+    dataset: str
+    metric: str = Field(description="the result key the findings are about")
+    alpha: float = Field(description="significance level of every test")
+    findings: list[FindingPublic]
+
+
 class Health(BaseModel):
     status: str
 

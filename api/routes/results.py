@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,10 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from api.deps import ReadAccess, SessionDep
 from api.plots import curve_png
 from api.routes.experiments import ExperimentId, load_experiment
-from api.schemas import CurvePublic, ModelType
+from api.schemas import CurvePublic, FindingsPublic, ModelType
 from persistence import crud
 from persistence.models import Experiment
 from vae_core.analysis.aggregate import curve
+from vae_core.analysis.findings import ALPHA, METRIC_FOR, findings
 from vae_core.metrics.registry import METRICS
 
 router = APIRouter(prefix="/results", tags=["results"])
@@ -47,24 +49,22 @@ def _check_metric(experiment: Experiment, metric: str) -> None:
         )
 
 
-def _curve(
+def _cached(
     request: Request,
     session: SessionDep,
+    cache_key: tuple,
     experiment_id: str,
     metric: str,
-    model_type: str | None,
-    label_fraction: float | None,
-    kind: str,
+    build: Callable[[Experiment], bytes],
 ) -> bytes:
-    """The curve as JSON or PNG bytes, cached until the experiment's values of `metric` change.
+    """`build(experiment)`'s bytes, cached until the experiment's values of `metric` change.
 
-    A cached curve confirmed against the database within `result_cache_ttl_s` is served without
+    A cached body confirmed against the database within `result_cache_ttl_s` is served without
     touching the database (a new value shows up at most that late); a missing one is computed by
     one request while concurrent requests for it wait.
     """
     cache = request.app.state.result_cache
     ttl = request.app.state.settings.result_cache_ttl_s
-    cache_key = (kind, experiment_id, metric, model_type, label_fraction)
     body = cache.fresh(cache_key, ttl)
     if body is not None:
         return body
@@ -75,6 +75,23 @@ def _curve(
         body = cache.get(cache_key, stamp)
         if body is not None:
             return body
+        body = build(experiment)
+        cache.put(cache_key, stamp, body)
+    return body
+
+
+def _curve(
+    request: Request,
+    session: SessionDep,
+    experiment_id: str,
+    metric: str,
+    model_type: str | None,
+    label_fraction: float | None,
+    kind: str,
+) -> bytes:
+    """The curve as JSON or PNG bytes (cached, `_cached`)."""
+
+    def build(experiment: Experiment) -> bytes:
         rows = crud.curve_rows(
             session=session,
             experiment_id=experiment_id,
@@ -84,14 +101,14 @@ def _curve(
         )
         points, trend = curve(rows)
         if kind == "png":
-            body = curve_png(points, metric=metric, title=f"{experiment.name}: {metric}")
-        else:
-            public = CurvePublic.model_validate(
-                {"experiment_id": experiment_id, "metric": metric, "points": points, "trend": trend}
-            )
-            body = public.model_dump_json().encode()
-        cache.put(cache_key, stamp, body)
-    return body
+            return curve_png(points, metric=metric, title=f"{experiment.name}: {metric}")
+        public = CurvePublic.model_validate(
+            {"experiment_id": experiment_id, "metric": metric, "points": points, "trend": trend}
+        )
+        return public.model_dump_json().encode()
+
+    cache_key = (kind, experiment_id, metric, model_type, label_fraction)
+    return _cached(request, session, cache_key, experiment_id, metric, build)
 
 
 @router.get("/{experiment_id}/curve", response_model=CurvePublic)
@@ -126,6 +143,53 @@ def get_curve_image(
     """The curve drawn one panel per model type, error bars one standard deviation."""
     body = _curve(request, session, experiment_id, metric, model_type, label_fraction, "png")
     return Response(content=body, media_type="image/png")
+
+
+@router.get("/{experiment_id}/findings", response_model=FindingsPublic)
+def get_findings(
+    experiment_id: ExperimentId, request: Request, session: SessionDep, access: ReadAccess
+) -> Response:
+    """The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
+    `reproduced`, `not reproduced` or `inconclusive` (too few runs), with its numbers."""
+    experiment = load_experiment(session, experiment_id)
+    dataset = experiment.spec["dataset"]
+    metric = METRIC_FOR[dataset]
+    if metric not in result_keys(experiment):
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("path", "experiment_id"),
+                    "msg": f"the findings are about {metric}, which this experiment does not "
+                    f"compute (it computes {result_keys(experiment)})",
+                    "type": "value_error",
+                }
+            ]
+        )
+
+    def build(experiment: Experiment) -> bytes:
+        rows = crud.curve_rows(session=session, experiment_id=experiment_id, key=metric)
+        public = FindingsPublic.model_validate(
+            {
+                "experiment_id": experiment_id,
+                "dataset": dataset,
+                "metric": metric,
+                "alpha": ALPHA,
+                "findings": [
+                    f.to_dict()
+                    for f in findings(
+                        rows,
+                        dataset,
+                        experiment.spec["model_types"],
+                        experiment.spec.get("label_fractions") or [],
+                    )
+                ],
+            }
+        )
+        return public.model_dump_json().encode()
+
+    cache_key = ("findings", experiment_id, metric)
+    body = _cached(request, session, cache_key, experiment_id, metric, build)
+    return Response(content=body, media_type="application/json")
 
 
 @router.get(

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Literal
@@ -405,11 +405,20 @@ def f3d_conv_robust(by_model: dict[str, dict[float, list[dict]]]) -> Finding:
 # ---- all of them ----------------------------------------------------------------------------
 
 
-def findings(rows: list[dict], dataset: str) -> list[Finding]:
+def findings(
+    rows: list[dict],
+    dataset: str,
+    model_types: Sequence[str] = (),
+    label_fractions: Sequence[float | None] = (),
+) -> list[Finding]:
     """Every finding that applies to `dataset` from rows {"model_type", "beta", "seed",
-    "label_fraction", "value", "status"} of one metric (METRIC_FOR[dataset])."""
+    "label_fraction", "value", "status"} of one metric (METRIC_FOR[dataset]). The grid's
+    `model_types` and `label_fractions` get their findings (inconclusive) before any run is in."""
     rows = usable(rows)
     by_model: dict[str, dict[float | None, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for m in model_types:
+        for f in label_fractions or [None]:
+            by_model[m][f] = []
     for r in rows:
         by_model[r["model_type"]][r.get("label_fraction")].append(r)
     out: list[Finding] = []

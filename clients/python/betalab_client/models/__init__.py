@@ -14,6 +14,10 @@ from .experiment_links import ExperimentLinks
 from .experiment_public import ExperimentPublic
 from .experiment_status import ExperimentStatus
 from .experiments_public import ExperimentsPublic
+from .finding_public import FindingPublic
+from .finding_public_numbers import FindingPublicNumbers
+from .finding_public_verdict import FindingPublicVerdict
+from .findings_public import FindingsPublic
 from .get_curve_image_model_type_type_0 import GetCurveImageModelTypeType0
 from .get_curve_model_type_type_0 import GetCurveModelTypeType0
 from .health import Health
@@ -49,6 +53,10 @@ __all__ = (
     "ExperimentPublic",
     "ExperimentsPublic",
     "ExperimentStatus",
+    "FindingPublic",
+    "FindingPublicNumbers",
+    "FindingPublicVerdict",
+    "FindingsPublic",
     "GetCurveImageModelTypeType0",
     "GetCurveModelTypeType0",
     "Health",

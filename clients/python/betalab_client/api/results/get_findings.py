@@ -1,0 +1,173 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.findings_public import FindingsPublic
+from ...models.http_validation_error import HTTPValidationError
+from ...types import Response
+
+
+def _get_kwargs(
+    experiment_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/results/{experiment_id}/findings".format(
+            experiment_id=quote(str(experiment_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> FindingsPublic | HTTPValidationError | None:
+    if response.status_code == 200:
+        response_200 = FindingsPublic.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[FindingsPublic | HTTPValidationError]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    experiment_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[FindingsPublic | HTTPValidationError]:
+    """Get Findings
+
+     The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
+    `reproduced`, `not reproduced` or `inconclusive` (too few runs), with its numbers.
+
+    Args:
+        experiment_id (str): experiment id
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FindingsPublic | HTTPValidationError]
+    """
+
+    kwargs = _get_kwargs(
+        experiment_id=experiment_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    experiment_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> FindingsPublic | HTTPValidationError | None:
+    """Get Findings
+
+     The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
+    `reproduced`, `not reproduced` or `inconclusive` (too few runs), with its numbers.
+
+    Args:
+        experiment_id (str): experiment id
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FindingsPublic | HTTPValidationError
+    """
+
+    return sync_detailed(
+        experiment_id=experiment_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    experiment_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[FindingsPublic | HTTPValidationError]:
+    """Get Findings
+
+     The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
+    `reproduced`, `not reproduced` or `inconclusive` (too few runs), with its numbers.
+
+    Args:
+        experiment_id (str): experiment id
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[FindingsPublic | HTTPValidationError]
+    """
+
+    kwargs = _get_kwargs(
+        experiment_id=experiment_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    experiment_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> FindingsPublic | HTTPValidationError | None:
+    """Get Findings
+
+     The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
+    `reproduced`, `not reproduced` or `inconclusive` (too few runs), with its numbers.
+
+    Args:
+        experiment_id (str): experiment id
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        FindingsPublic | HTTPValidationError
+    """
+
+    return (
+        await asyncio_detailed(
+            experiment_id=experiment_id,
+            client=client,
+        )
+    ).parsed

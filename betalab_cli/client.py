@@ -12,8 +12,14 @@ from typing import Any
 import typer
 from betalab_client import Client
 from betalab_client.api.experiments import get_experiment, list_experiment_runs
-from betalab_client.api.results import get_curve, get_curve_image
-from betalab_client.models import CurvePublic, ExperimentCreated, ExperimentDetail, RunSummary
+from betalab_client.api.results import get_curve, get_curve_image, get_findings
+from betalab_client.models import (
+    CurvePublic,
+    ExperimentCreated,
+    ExperimentDetail,
+    FindingsPublic,
+    RunSummary,
+)
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -185,6 +191,14 @@ def fetch_curve(client: Client, server: str, experiment_id: str, metric: str) ->
     return parsed
 
 
+def fetch_findings(client: Client, server: str, experiment_id: str) -> FindingsPublic:
+    """The server's verdicts on the paper's findings for the experiment."""
+    with reaching(server):
+        parsed = expect(get_findings.sync_detailed(experiment_id, client=client)).parsed
+    assert isinstance(parsed, FindingsPublic)
+    return parsed
+
+
 def _num(value: float | None, digits: int = 4) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -227,6 +241,44 @@ def trend_table(curve: CurvePublic) -> Table:
             _num(_fraction(t.p_value), 4),
         )
     return table
+
+
+VERDICT_STYLE = {"reproduced": "green", "not reproduced": "red", "inconclusive": "yellow"}
+
+
+def _scope(model_type: Any, label_fraction: Any) -> str:
+    fraction = _fraction(label_fraction)
+    scope = model_type if isinstance(model_type, str) else "all"
+    return scope if fraction is None else f"{scope}, {fraction:g} of labels"
+
+
+def findings_table(found: FindingsPublic) -> Table:
+    """One row per finding: id, scope, claim, verdict, and the test in words."""
+    table = Table(title=f"the paper's findings on {found.metric} (α = {found.alpha:g})")
+    for name in ("", "model type", "claim", "verdict", "evidence"):
+        table.add_column(name)
+    for f in found.findings:
+        verdict = f.verdict.value
+        table.add_row(
+            f.id,
+            _scope(f.model_type, f.label_fraction),
+            f.claim,
+            f"[{VERDICT_STYLE[verdict]}]{verdict}[/]",
+            f.reason,
+        )
+    return table
+
+
+def findings_markdown(found: FindingsPublic) -> str:
+    """The findings table as markdown."""
+    lines = [
+        "| finding | model type | claim | verdict | evidence |",
+        "|---|---|---|---|---|",
+    ]
+    for f in found.findings:
+        scope = _scope(f.model_type, f.label_fraction)
+        lines.append(f"| {f.id} | {scope} | {f.claim} | **{f.verdict.value}** | {f.reason} |")
+    return "\n".join(lines) + "\n"
 
 
 CURVE_CSV_COLUMNS = (
@@ -312,8 +364,24 @@ def curve(
         console.print(f"wrote {png}")
 
 
+@report_errors
+def findings(
+    experiment_id: str = typer.Argument(..., help="experiment id"),
+    json_out: bool = typer.Option(False, "--json", help="print the server's JSON instead"),
+    server: str = ServerOption,
+    api_key: str | None = ApiKeyOption,
+) -> None:
+    """The paper's findings tested on the experiment's runs: reproduced, not, or inconclusive."""
+    found = fetch_findings(make_client(server, api_key), server, experiment_id)
+    if json_out:
+        typer.echo(json.dumps(found.to_dict()))
+    else:
+        Console().print(findings_table(found))
+
+
 def register(app: typer.Typer) -> None:
-    """Add submit, watch and curve to the `betalab` app."""
+    """Add submit, watch, curve and findings to the `betalab` app."""
     app.command()(submit)
     app.command()(watch)
     app.command()(curve)
+    app.command()(findings)

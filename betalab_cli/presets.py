@@ -41,14 +41,24 @@ SUBMIT_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def figure_spec(figure: int, preset: str) -> dict[str, Any]:
-    """The paper's grid for Figure 1 (shapes) or 2 (MNIST); `smoke` shrinks it to a few runs.
+FIGURE_GRIDS = ("tiny", "small", "paper")
+# The paper's axes with fewer points (issue #16): 84 runs for Figure 1, 72 for Figure 2.
+SMALL_FIGURE1_BETAS = [0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0]
+SMALL_FIGURE2_BETAS = [0.0, 0.1, 0.5, 1.0, 2.0, 4.0]
+SMALL_FIGURE2_LABEL_FRACTIONS = [0.1, 1.0]
 
-    `quick` and `paper` keep the paper's grid and differ only in the training preset.
+
+def figure_spec(figure: int, grid: str, preset: str) -> dict[str, Any]:
+    """The grid of the paper's Figure 1 (shapes) or 2 (MNIST) trained with `preset`.
+
+    `paper` is the paper's whole grid (520 and 1,025 runs), `small` its axes with fewer points
+    and 3 seeds, `tiny` two or four runs that check the path end to end.
     """
+    if grid not in FIGURE_GRIDS:
+        raise ValueError(f"unknown grid {grid!r}; expected one of {list(FIGURE_GRIDS)}")
     if preset not in GRID_PRESETS:
         raise ValueError(f"unknown preset {preset!r}; expected one of {list(GRID_PRESETS)}")
-    name = f"figure{figure}-{preset}"
+    name = f"figure{figure}-{grid}-{preset}"
     training = {"preset": preset}
     if figure == 1:
         spec: dict[str, Any] = {
@@ -60,7 +70,9 @@ def figure_spec(figure: int, preset: str) -> dict[str, Any]:
             "metrics": [FIGURE_METRIC[1]],
             "training": training,
         }
-        if preset == "smoke":
+        if grid == "small":
+            spec.update(betas=SMALL_FIGURE1_BETAS, seeds=3)
+        if grid == "tiny":
             spec.update(model_types=["fc"], betas=[0.0, 2.0], seeds=1)
         return spec
     if figure == 2:
@@ -74,7 +86,11 @@ def figure_spec(figure: int, preset: str) -> dict[str, Any]:
             "metrics": [FIGURE_METRIC[2]],
             "training": training,
         }
-        if preset == "smoke":
+        if grid == "small":
+            spec.update(
+                betas=SMALL_FIGURE2_BETAS, seeds=3, label_fractions=SMALL_FIGURE2_LABEL_FRACTIONS
+            )
+        if grid == "tiny":
             spec.update(model_types=["fc"], betas=[0.0, 1.0], seeds=1, label_fractions=[0.2, 1.0])
         return spec
     raise ValueError(f"unknown figure {figure}; the paper has figures 1 and 2")

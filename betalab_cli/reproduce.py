@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,11 +17,16 @@ from typing import Any
 
 import httpx
 import typer
-from betalab_client.models import CurvePublic
+from betalab_client import Client
+from betalab_client.api.experiments import get_experiment
+from betalab_client.models import CurvePublic, ExperimentDetail, FindingsPublic
 from rich.console import Console
 
 from betalab_cli.client import (
     fetch_curve,
+    fetch_findings,
+    findings_markdown,
+    findings_table,
     finish,
     submit_spec,
     watch_experiment,
@@ -31,10 +37,12 @@ from betalab_cli.connection import (
     CliError,
     ExitCode,
     ServerOption,
+    expect,
     make_client,
+    reaching,
     report_errors,
 )
-from betalab_cli.presets import FIGURE_METRIC, GRID_PRESETS, figure_spec
+from betalab_cli.presets import FIGURE_GRIDS, FIGURE_METRIC, GRID_PRESETS, figure_spec
 
 CHANCE = {"beta_vae_change_one": 0.25}
 EMBEDDED_START_TIMEOUT_S = 180.0
@@ -109,14 +117,28 @@ def draw_figure(curve: CurvePublic, figure: int, model_types: list[str], title: 
     return buffer.getvalue()
 
 
-def markdown_report(curve: CurvePublic, spec: dict[str, Any], experiment_id: str) -> str:
-    """The trend tests (Spearman rho, p per model type) and mean ± std per beta, as markdown."""
+def markdown_report(
+    curve: CurvePublic,
+    spec: dict[str, Any],
+    experiment_id: str,
+    found: FindingsPublic | None = None,
+) -> str:
+    """The findings' verdicts, the trend tests (Spearman rho, p per model type) and mean ± std
+    per beta, as markdown."""
     lines = [
         f"# {spec['name']}: {curve.metric} against β",
         "",
         f"Experiment `{experiment_id}`, dataset {spec['dataset']}, "
         f"training preset {spec['training']['preset']}.",
         "",
+    ]
+    if found is not None:
+        lines += [
+            f"## The paper's findings (computed by the service, α = {found.alpha:g})",
+            "",
+            findings_markdown(found),
+        ]
+    lines += [
         "## Trend with β (Spearman rank correlation)",
         "",
         "| model type | label fraction | Spearman ρ | p |",
@@ -204,9 +226,52 @@ def embedded_server(console: Console) -> Iterator[tuple[str, str]]:
             process.wait(timeout=10)
 
 
+STATE_FILE = "experiment.json"
+
+
+def _existing(client: Client, server: str, experiment_id: str) -> ExperimentDetail | None:
+    """The experiment on `server`, or None when the server does not have it."""
+    with reaching(server):
+        response = get_experiment.sync_detailed(experiment_id, client=client)
+    if int(response.status_code) == 404:
+        return None
+    parsed = expect(response).parsed
+    assert isinstance(parsed, ExperimentDetail)
+    return parsed
+
+
+def attach_or_submit(
+    client: Client, server: str, spec: dict[str, Any], out: Path, console: Console
+) -> str:
+    """The experiment an earlier `reproduce` into `out` started with this very spec, if the server
+    still has it; else a newly submitted one, remembered in `out/experiment.json`."""
+    state_path = out / STATE_FILE
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = None
+    if isinstance(state, dict) and state.get("spec") == spec:
+        detail = _existing(client, server, str(state.get("experiment_id")))
+        if detail is not None:
+            console.print(
+                f"experiment {detail.id}: {detail.run_count} runs ({spec['name']}), "
+                f"re-attached: started by an earlier `reproduce` into {out}"
+            )
+            return detail.id
+        console.print(f"the experiment in {state_path} is not on this server; submitting anew")
+    created = submit_spec(client, server, spec)
+    console.print(f"experiment {created.id}: {created.run_count} runs ({spec['name']})")
+    out.mkdir(parents=True, exist_ok=True)
+    partial = state_path.with_suffix(".tmp")
+    partial.write_text(json.dumps({"experiment_id": created.id, "spec": spec}), encoding="utf-8")
+    partial.replace(state_path)
+    return created.id
+
+
 def run_reproduction(
     *,
     figure: int,
+    grid: str,
     preset: str,
     server: str,
     api_key: str | None,
@@ -214,19 +279,22 @@ def run_reproduction(
     interval: float,
     console: Console,
 ) -> None:
-    """Submit, watch, then write figureN.png, figureN.md and figureN.csv into `out`."""
-    spec = figure_spec(figure, preset)
+    """Submit (or re-attach), watch, then write figureN.png, .md (findings and trends) and .csv."""
+    spec = figure_spec(figure, grid, preset)
     client = make_client(server, api_key)
-    created = submit_spec(client, server, spec)
-    console.print(f"experiment {created.id}: {created.run_count} runs ({spec['name']})")
-    detail, runs = watch_experiment(client, server, created.id, interval=interval, console=console)
-    curve = fetch_curve(client, server, created.id, FIGURE_METRIC[figure])
-    out.mkdir(parents=True, exist_ok=True)
+    experiment_id = attach_or_submit(client, server, spec, out, console)
+    detail, runs = watch_experiment(
+        client, server, experiment_id, interval=interval, console=console
+    )
+    curve = fetch_curve(client, server, experiment_id, FIGURE_METRIC[figure])
+    found = fetch_findings(client, server, experiment_id)
     stem = out / f"figure{figure}"
-    title = f"Figure {figure} ({preset}): {curve.metric} against β, mean ± std over seeds"
+    title = f"Figure {figure} ({grid} grid, {preset}): {curve.metric} against β, mean ± std"
     stem.with_suffix(".png").write_bytes(draw_figure(curve, figure, spec["model_types"], title))
-    stem.with_suffix(".md").write_text(markdown_report(curve, spec, created.id), encoding="utf-8")
+    report = markdown_report(curve, spec, experiment_id, found)
+    stem.with_suffix(".md").write_text(report, encoding="utf-8")
     write_curve_csv(curve, stem.with_suffix(".csv"))
+    console.print(findings_table(found))
     console.print(f"wrote {stem}.png, {stem}.md and {stem}.csv")
     finish(detail, runs, console)
 
@@ -234,10 +302,10 @@ def run_reproduction(
 @report_errors
 def reproduce(
     figure: int = typer.Option(..., min=1, max=2, help="1: shapes disentanglement; 2: MNIST SVM"),
-    preset: str = typer.Option(
-        "smoke",
-        help="smoke: a few runs; quick / paper: the paper's grid with that training preset",
+    grid: str = typer.Option(
+        "small", help="tiny: 2-4 runs; small: the paper's axes, fewer points; paper: all of it"
     ),
+    preset: str = typer.Option("quick", help="training preset: smoke, quick or paper"),
     out: Path | None = typer.Option(None, help="output folder [default: reproduce-figureN]"),
     embedded: bool = typer.Option(
         False, "--embedded", help="start a local server with one CPU worker instead of --server"
@@ -246,14 +314,19 @@ def reproduce(
     server: str = ServerOption,
     api_key: str | None = ApiKeyOption,
 ) -> None:
-    """Run the paper's Figure 1 or 2 grid and write the figure, a trend table and the points."""
+    """Run the paper's Figure 1 or 2 grid; write the figure, the findings' verdicts, the trend
+    tests and the points. Run again into the same --out, it re-attaches to its experiment."""
     if preset not in GRID_PRESETS:
         raise CliError(
             ExitCode.USAGE, f"unknown preset {preset!r}; choose from {list(GRID_PRESETS)}"
         )
+    if grid not in FIGURE_GRIDS:
+        raise CliError(ExitCode.USAGE, f"unknown grid {grid!r}; choose from {list(FIGURE_GRIDS)}")
     console = Console()
     out = out or Path(f"reproduce-figure{figure}")
-    options = dict(figure=figure, preset=preset, out=out, interval=interval, console=console)
+    options = dict(
+        figure=figure, grid=grid, preset=preset, out=out, interval=interval, console=console
+    )
     if embedded:
         with embedded_server(console) as (url, key):
             run_reproduction(server=url, api_key=key, **options)  # type: ignore[arg-type]

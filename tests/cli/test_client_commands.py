@@ -151,3 +151,17 @@ def test_watch_of_an_unknown_experiment_exits_2(service: Service) -> None:
     result = betalab("watch", "0" * 32, server=service.url)
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: experiment not found"
+
+
+def test_findings_prints_the_servers_verdicts(service: Service, submitted: Submitted) -> None:
+    betalab("watch", submitted.smoke_id, server=service.url)
+    result = betalab("findings", submitted.smoke_id, "--json", server=service.url)
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    api = httpx.get(f"{service.url}/results/{submitted.smoke_id}/findings", timeout=30).json()
+    assert found == api
+    # one fc run per beta: the server cannot decide the shapes findings, and says so
+    assert {f["id"] for f in found["findings"]} == {"F1", "F2a", "F2b", "F2c"}
+    assert {f["verdict"] for f in found["findings"]} == {"inconclusive"}
+    table = betalab("findings", submitted.smoke_id, server=service.url)
+    assert table.exit_code == 0 and "F2a" in table.stdout and "inconclusive" in table.stdout

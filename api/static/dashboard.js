@@ -419,6 +419,13 @@
         h("th", { className: "num", text: "Spearman ρ" }), h("th", { className: "num", text: "p" })])]),
       trendBody
     ]);
+    var findingsBody = h("tbody");
+    var findingsNote = h("p", { className: "hint", id: "findings-note" });
+    var findingsTable = h("table", { className: "data", id: "findings-table" }, [
+      h("thead", null, [h("tr", null, ["Finding", "Model type", "Claim", "Verdict", "Evidence"].map(
+        function (t) { return h("th", { text: t }); }))]),
+      findingsBody
+    ]);
     var runsInfo = h("span", { className: "muted", id: "runs-info" });
     var scroller = h("div", { className: "run-table-scroll", id: "run-table-scroll" });
     var table = new RunTable(scroller);
@@ -430,6 +437,11 @@
         curveBox,
         h("h2", { text: "Trend (Spearman rank correlation of the metric with β)" }),
         trendTable
+      ]),
+      h("div", { className: "card" }, [
+        h("h2", { text: "The paper's findings, tested on this experiment's runs" }),
+        findingsNote,
+        findingsTable
       ]),
       h("div", { className: "card" }, [
         h("div", { className: "row" }, [h("h2", { text: "Runs" }), runsInfo]),
@@ -591,6 +603,7 @@
         table.setRows(runs);
         runsInfo.classList.add("loaded");
         if (changed || !curveBox.childNodes.length) loadCurve();
+        loadFindings();
       }).catch(function (err) {
         state.loadingRuns = false;
         runsInfo.textContent = "Could not load runs: " + err.message;
@@ -624,6 +637,29 @@
         trendBody.replaceChildren(frag);
       }).catch(function (err) {
         curveBox.replaceChildren(h("p", { className: "form-error", text: "Could not load the curve: " + err.message }));
+      });
+    }
+
+    function loadFindings() {
+      getJSON("/results/" + enc(id) + "/findings").then(function (f) {
+        findingsNote.textContent = "Each test at α = " + fmt(f.alpha) + " on " + f.metric +
+          "; inconclusive: too few runs for the test to decide.";
+        var frag = document.createDocumentFragment();
+        (f.findings || []).forEach(function (x) {
+          var scope = x.model_type || "all";
+          if (x.label_fraction !== null && x.label_fraction !== undefined) scope += ", " + fmt(x.label_fraction) + " of labels";
+          frag.appendChild(h("tr", { className: "finding-row", dataset: { finding: x.id, verdict: x.verdict } }, [
+            h("td", { text: x.id }),
+            h("td", { text: scope }),
+            h("td", { text: x.claim }),
+            h("td", null, [h("span", { className: "verdict verdict-" + x.verdict.replace(" ", "-"), text: x.verdict })]),
+            h("td", { text: x.reason })
+          ]));
+        });
+        findingsBody.replaceChildren(frag);
+      }).catch(function (err) {
+        findingsBody.replaceChildren();
+        findingsNote.textContent = "No findings for this experiment: " + err.message;
       });
     }
 

@@ -213,6 +213,12 @@ def test_experiment_page_draws_a_point_per_cell_and_a_dot_per_completed_run(
     options = page.locator("#metric-select option").all_inner_texts()
     assert options == small.spec["metric_keys"]
     expect(page.locator("#trend-table tr.trend-row")).to_have_count(len(MODEL_TYPES))
+    findings = httpx.get(f"{server}/results/{small.id}/findings").json()["findings"]
+    rows = page.locator("#findings-table tr.finding-row")
+    expect(rows).to_have_count(len(findings))  # the service's verdicts, one row each
+    for i, finding in enumerate(findings):
+        expect(rows.nth(i)).to_have_attribute("data-verdict", finding["verdict"])
+        expect(rows.nth(i).locator("td").nth(4)).to_have_text(finding["reason"])
     expect(page.locator("#runs-info")).to_have_text(f"{len(small.completed) + 1} runs")
     expect(page.locator("#run-table tr.run-row")).to_have_count(18)
     csv_href = page.locator("#csv-link").get_attribute("href")

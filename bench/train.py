@@ -113,7 +113,7 @@ def plain_stepper(arch: str, images: ImageSet, batch: int = BATCH) -> Callable[[
         opt.zero_grad()
         loss.backward()
         opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     return step
 

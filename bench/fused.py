@@ -64,6 +64,9 @@ def minor_faults() -> int:
 
 
 GEMM_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
+# A conv model's other big kernels; self times, so the wrappers around them add next to nothing.
+CONV_OPS = ("aten::convolution", "aten::_convolution", "aten::mkldnn_convolution",
+            "aten::convolution_backward", "aten::mkldnn_convolution_backward")  # fmt: skip
 
 
 def step_macs_per_image(model: torch.nn.Module) -> int:
@@ -95,8 +98,8 @@ def _batch_indices(n: int, seeds: list[int], steps: int, batch: int) -> list[lis
 class SequentialRun:
     """The K models as K ordinary models, each stepped with train.py's `train_step` in turn."""
 
-    def __init__(self, images, betas, seeds, total_steps, batch, cfg, device) -> None:
-        model_cfg = model_config_for("shapes", "fc")
+    def __init__(self, images, betas, seeds, total_steps, batch, cfg, device, model_type) -> None:
+        model_cfg = model_config_for("shapes", model_type)
         self.batches = _batch_indices(len(images), seeds, total_steps, batch)
         self.members = []
         for beta, seed in zip(betas, seeds, strict=True):
@@ -127,8 +130,8 @@ class SequentialRun:
 class FusedRun:
     """The K models as one fused stack, stepped with train_fused's step; timed per call."""
 
-    def __init__(self, images, betas, seeds, total_steps, batch, cfg, device) -> None:
-        model_cfg = model_config_for("shapes", "fc")
+    def __init__(self, images, betas, seeds, total_steps, batch, cfg, device, model_type) -> None:
+        model_cfg = model_config_for("shapes", model_type)
         self.batches = _batch_indices(len(images), seeds, total_steps, batch)
         states = []
         for seed in seeds:
@@ -189,6 +192,12 @@ def main() -> None:
     parser.add_argument(
         "--bf16", action="store_true", help="both sides under bf16 autocast (default: fp32)"
     )
+    parser.add_argument(
+        "--model-type",
+        default="fc",
+        choices=["fc", "conv"],
+        help="conv: the bound counts convolutions with the GEMMs, and no GFLOP/s is given",
+    )
     args = parser.parse_args()
 
     device = torch.device(args.device)
@@ -201,11 +210,13 @@ def main() -> None:
     cfg = get_train_config("paper", device=args.device, bf16=args.bf16)
     model_images = len(betas) * args.batch_size * args.steps  # per side per round
     total = args.warmup + args.rounds * args.steps + 1  # + the profiled round
-    fused = FusedRun(images, betas, seeds, total, args.batch_size, cfg, device)
-    sequential = SequentialRun(images, betas, seeds, total, args.batch_size, cfg, device)
+    sides = (images, betas, seeds, total, args.batch_size, cfg, device, args.model_type)
+    fused, sequential = FusedRun(*sides), SequentialRun(*sides)
+    kernels = GEMM_OPS + (CONV_OPS if args.model_type == "conv" else ())
 
-    def profiled(side: FusedRun | SequentialRun) -> dict[str, float]:
-        """One step of `side` under the profiler: wall seconds, GEMM seconds and GEMM GFLOP/s.
+    def profiled(side: FusedRun | SequentialRun) -> dict[str, float | None]:
+        """One step of `side` under the profiler: wall seconds, GEMM (and, for conv, convolution)
+        seconds and, for fc, GEMM GFLOP/s.
 
         On CUDA a GEMM's time is its kernels' device time (the CPU only launches them)."""
         cuda = device.type == "cuda"
@@ -215,9 +226,11 @@ def main() -> None:
         gemm_us = sum(
             e.self_device_time_total if cuda else e.self_cpu_time_total
             for e in prof.key_averages()
-            if e.key in GEMM_OPS
+            if e.key in kernels
         )
         gemm_s = gemm_us / 1e6
+        if args.model_type != "fc":
+            return {"seconds": seconds, "gemm_seconds": gemm_s, "gemm_gflops": None}
         flop = 2 * step_macs_per_image(sequential.members[0][1]) * len(betas) * args.batch_size
         return {"seconds": seconds, "gemm_seconds": gemm_s, "gemm_gflops": flop / gemm_s / 1e9}
 
@@ -269,8 +282,10 @@ def main() -> None:
         },
         "threads": torch.get_num_threads(),
         "precision": "bf16" if args.bf16 else "fp32",
+        "model_type": args.model_type,
         "profiled_round": {
-            side: {k: float(f"{v:.4g}") for k, v in d.items()} for side, d in split.items()
+            side: {k: None if v is None else float(f"{v:.4g}") for k, v in d.items()}
+            for side, d in split.items()
         },
         "gemm_share": {
             side: round(d["gemm_seconds"] / step_s[side], 3) for side, d in split.items()
@@ -284,12 +299,11 @@ def main() -> None:
             f"{result['fused_img_per_s']} img/s, sequential {result['sequential_img_per_s']} "
             f"img/s, ratio {result['ratio']}"
         )
+        what = "GEMMs" if args.model_type == "fc" else "GEMMs and convolutions"
         print(
-            f"GEMMs (profiled round) are {result['gemm_share']['sequential']:.0%} of the "
-            f"sequential step ({split['sequential']['gemm_gflops']:.0f} GFLOP/s) and "
-            f"{result['gemm_share']['fused']:.0%} of the fused step "
-            f"({split['fused']['gemm_gflops']:.0f} GFLOP/s): a fused step that were nothing but "
-            f"its GEMMs would reach ratio {result['ratio_bound']}"
+            f"{what} (profiled round) are {result['gemm_share']['sequential']:.0%} of the "
+            f"sequential step and {result['gemm_share']['fused']:.0%} of the fused step: a fused "
+            f"step that were nothing but them would reach ratio {result['ratio_bound']}"
         )
     print(json.dumps(result))
 

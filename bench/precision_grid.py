@@ -4,7 +4,9 @@ fc and conv-denoising on shapes x beta in {0, 1, 4} x 3 seeds, the `quick` prese
 fp32 and once under bf16 autocast from the same seeds, then scored as the service scores a `quick`
 run (change-one at the paper's sample sizes, MIG, reconstruction on the test split). For every
 (model type, beta) the verdict compares the difference of the two precisions' means with the
-larger of their seed standard deviations: bf16 may become a default only where it is smaller.
+larger of their seed standard deviations: bf16 may become a default only for a model type whose
+every cell passes (`vae_core.precision.BF16_VALIDATED`). `--model-types` takes any of the four, to
+validate another; `--markdown` prints the table as the README shows it.
 
 Each finished run is appended to `--out` (JSON lines) and skipped when the script is run again,
 so an interrupted grid resumes. Several processes can share one grid: before training a run a
@@ -30,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from vae_core.data.shapes import build_dataset  # noqa: E402
 from vae_core.evaluate import evaluate_run  # noqa: E402
+from vae_core.models import MODEL_TYPES as ALL_MODEL_TYPES  # noqa: E402
 from vae_core.models import model_config_for  # noqa: E402
 from vae_core.precision import cpu_bf16_isa, cpu_name  # noqa: E402
 from vae_core.train import get_train_config, load_checkpoint_model, train  # noqa: E402
@@ -122,10 +125,32 @@ def claim(claims: Path, key: tuple) -> bool:
     return False
 
 
+def take(out: Path, key: tuple, fields: tuple[str, ...]) -> bool:
+    """True when no row of `out` has `key` in `fields` and this process has claimed it."""
+    have = {tuple(r[f] for f in fields) for r in finished_runs(out)}
+    return key not in have and claim(out.with_name(out.name + ".claims"), key)
+
+
+def append(out: Path, rows: list[dict]) -> None:
+    """Append finished rows to `out` and echo them."""
+    with out.open("a") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows)
+    for r in rows:
+        print(json.dumps(r), flush=True)
+
+
+def start(threads: int | None, out: Path):
+    """What a grid script does first: torch threads, `out`'s folder, the shapes dataset."""
+    if threads is not None:
+        torch.set_num_threads(threads)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return build_dataset(seed=0)
+
+
 def verdicts(rows: list[dict]) -> list[dict]:
     """Per (model type, beta, quantity): both means, both stds, |diff| < max(std)?"""
     out = []
-    for model_type in MODEL_TYPES:
+    for model_type in [m for m in ALL_MODEL_TYPES if any(r["model_type"] == m for r in rows)]:
         for beta in BETAS:
             cell = [r for r in rows if r["model_type"] == model_type and r["beta"] == beta]
             for key in READ:
@@ -152,6 +177,37 @@ def verdicts(rows: list[dict]) -> list[dict]:
     return out
 
 
+def validated(table: list[dict]) -> dict[str, bool]:
+    """Per model type: did all nine (beta, quantity) cells pass?"""
+    types = dict.fromkeys(v["model_type"] for v in table)
+    return {
+        m: sum(1 for v in table if v["model_type"] == m and v["within_seed_std"])
+        == len(BETAS) * len(READ)
+        for m in types
+    }
+
+
+def markdown(table: list[dict]) -> str:
+    """The verdict table, one row per (model type, beta), a column per quantity."""
+    names = {"change_one": "change-one", "mig": "MIG", "recon": "reconstruction (nats)"}
+    lines = [
+        "| model | β | " + " | ".join(names.values()) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    cells: dict[tuple, dict[str, str]] = {}
+    for v in table:
+        digits = 1 if v["quantity"] == "recon" else 3
+        mark = "✓" if v["within_seed_std"] else "**✗**"
+        cells.setdefault((v["model_type"], v["beta"]), {})[v["quantity"]] = (
+            f"{v['fp32_mean']:.{digits}f} ± {v['fp32_std']:.{digits}f} → "
+            f"{v['bf16_mean']:.{digits}f} ± {v['bf16_std']:.{digits}f} {mark}"
+        )
+    for (model_type, beta), row in cells.items():
+        values = " | ".join(row.get(q, "") for q in names)
+        lines.append(f"| {model_type} | {beta:g} | {values} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench/out/precision_grid.jsonl"))
@@ -159,33 +215,22 @@ def main() -> None:
     parser.add_argument(
         "--model-types",
         nargs="+",
-        choices=MODEL_TYPES,
+        choices=ALL_MODEL_TYPES,
         default=list(MODEL_TYPES),
-        help="train only these",
+        help="train these (default: fc and conv-denoising)",
     )
+    parser.add_argument("--markdown", action="store_true", help="print the verdict table")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     args = parser.parse_args()
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    claims = args.out.with_name(args.out.name + ".claims")
-    data = build_dataset(seed=0)
+    data = start(args.threads, args.out)
     t_start = time.perf_counter()
     for model_type in args.model_types:
         for beta in BETAS:
             for seed in SEEDS:
                 for bf16 in (False, True):  # the same seeds back to back: drift hits both
                     key = (model_type, beta, seed, "bf16" if bf16 else "fp32")
-                    have = {
-                        (r["model_type"], r["beta"], r["seed"], r["precision"])
-                        for r in finished_runs(args.out)
-                    }
-                    if key in have or not claim(claims, key):
-                        continue
-                    row = run_one(data, model_type, beta, seed, bf16)
-                    with args.out.open("a") as f:
-                        f.write(json.dumps(row) + "\n")
-                    print(json.dumps(row), flush=True)
+                    if take(args.out, key, ("model_type", "beta", "seed", "precision")):
+                        append(args.out, [run_one(data, model_type, beta, seed, bf16)])
     done = finished_runs(args.out)  # with what a concurrent process (--model-types) appended
     table = verdicts(done)
     for v in table:
@@ -201,13 +246,15 @@ def main() -> None:
         "torch": torch.__version__,
         "runs": len(done),
         "wall_s_this_call": round(time.perf_counter() - t_start, 1),
-        "all_within_seed_std": all(v["within_seed_std"] for v in table) and len(table) == 18,
+        "validated": validated(table),
         "train_s": {
             p: round(sum(r["train_s"] for r in done if r["precision"] == p), 1)
             for p in ("fp32", "bf16")
         },
         "verdicts": table,
     }
+    if args.markdown:
+        print(markdown(table))
     if args.json:
         print(json.dumps(report))
 

@@ -571,8 +571,9 @@ def train_fused(
         load_checkpoint(d / LATEST_NAME, device) if (d / LATEST_NAME).exists() else None
         for d in ckdirs
     ]
-    # One precision for the bundle: an interrupted member's, else the device's native choice.
-    cfg = resolve_precision(train_config, device, next((c for c in saved if c is not None), None))
+    # One precision for the bundle: an interrupted member's, else the device's and model's choice.
+    began = next((c for c in saved if c is not None), None)
+    cfg = resolve_precision(train_config, model_config, device, began)
     train_set, val_set = data.train, data.validation
     val_set = val_set.subset(np.arange(min(cfg.validation_cap, len(val_set))))
 

@@ -8,10 +8,10 @@ state is saved in `latest.pt`, so an interrupted run resumes bit-identically (sa
 thread count).
 
 Precision: `TrainConfig.bf16` is True (bf16 autocast around forward and loss), False (fp32), or
-None: bf16 where the device computes it natively (`vae_core.precision.native_bf16`), decided when
-the run starts and written into its checkpoints, so a resumed run keeps the precision it began
-with on any machine. Every preset says False for now: `quick` and `smoke` switch to None once the
-fp32-vs-bf16 validation grid (bench/precision_grid.py) shows that bf16 moves nothing a user reads.
+None: bf16 where the device computes it natively (`vae_core.precision.native_bf16`) and the
+model was validated in bf16 (`vae_core.precision.bf16_validated`: shapes conv-denoising so far),
+decided when the run starts and written into its checkpoints, so a resumed run keeps the
+precision it began with on any machine. `quick` and `smoke` say None, `paper` False.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from vae_core.data.images import DataSplits, ImageSet
 from vae_core.losses import KL_BETA_MIN, vae_loss
 from vae_core.models import BetaVAE, ModelConfig, build_model
 from vae_core.noise import encode_for_eval, salt_and_pepper
-from vae_core.precision import Precision, native_bf16, precision_name
+from vae_core.precision import Precision, bf16_validated, native_bf16, precision_name
 
 __all__ = [
     "PRESETS",
@@ -116,6 +116,7 @@ PRESETS: dict[str, TrainConfig] = {
         batch_size=250,
         validation_cap=5_000,
         bn_momentum=0.1,
+        bf16=None,
     ),
     "smoke": TrainConfig(
         preset="smoke",
@@ -123,6 +124,7 @@ PRESETS: dict[str, TrainConfig] = {
         max_epochs=2,
         validation_cap=2_000,
         bn_momentum=0.1,
+        bf16=None,
     ),
 }
 
@@ -294,15 +296,19 @@ def _set_rng_state(
 
 
 def resolve_precision(
-    cfg: TrainConfig, device: torch.device, saved: dict[str, Any] | None = None
+    cfg: TrainConfig,
+    model_config: ModelConfig,
+    device: torch.device,
+    saved: dict[str, Any] | None = None,
 ) -> TrainConfig:
     """`cfg` with `bf16` decided: as asked; else as the interrupted run `saved` (its latest.pt)
-    began; else bf16 where `device` computes it natively."""
+    began; else bf16 where `device` computes it natively and the model was validated in bf16."""
     if cfg.bf16 is not None:
         return cfg
     if saved is not None and isinstance(saved["train_config"].get("bf16"), bool):
         return dataclasses.replace(cfg, bf16=saved["train_config"]["bf16"])
-    return dataclasses.replace(cfg, bf16=native_bf16(device))
+    validated = bf16_validated(model_config.dataset, model_config.model_type)
+    return dataclasses.replace(cfg, bf16=validated and native_bf16(device))
 
 
 def _autocast(device: torch.device, cfg: TrainConfig) -> torch.autocast:
@@ -402,7 +408,7 @@ def train(
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     best_path, latest_path = checkpoint_dir / BEST_NAME, checkpoint_dir / LATEST_NAME
     ckpt = load_checkpoint(latest_path, device) if latest_path.exists() else None
-    cfg = resolve_precision(train_config, device, ckpt)
+    cfg = resolve_precision(train_config, model_config, device, ckpt)
     seeds = _stream_seeds(seed)
     identity = {
         "model_config": model_config.to_dict(),

@@ -37,3 +37,15 @@ def test_fused_benchmark_prints_its_json_line(tmp_path: Path) -> None:
         assert abs(result["gemm_share"][side] - share) <= 0.01 * share + 1e-3
     bound = step_s["sequential"] / rounds["fused"]["gemm_seconds"]
     assert abs(result["ratio_bound"] - bound) <= 0.01 * bound + 1e-3  # rounded figures
+
+
+def test_fused_benchmark_times_conv_models_and_counts_their_convolutions(tmp_path: Path) -> None:
+    args = ["--json", "--k", "2", "--batch-size", "8", "--rounds", "1", "--warmup", "1"]
+    args += ["--subset", "200", "--cache-dir", str(tmp_path), "--model-type", "conv"]
+    result = run_benchmark("fused.py", args)
+    assert result["model_type"] == "conv" and result["fused_img_per_s"] > 0
+    rounds = result["profiled_round"]
+    for side in ("fused", "sequential"):
+        # GEMMs and convolutions, part of the profiled step; no GFLOP/s for a conv model
+        assert 0 < rounds[side]["gemm_seconds"] <= rounds[side]["seconds"]
+        assert rounds[side]["gemm_gflops"] is None

@@ -67,3 +67,40 @@ def test_a_run_is_claimed_once_and_a_dead_claim_is_taken_over(tmp_path: Path) ->
     (claims / "fc_1.0_0_bf16").write_text(f"another-boot {os.getpid()}")
     assert grid.claim(claims, key)  # a claim from before a reboot is stale too
     assert grid.claim(claims, ("fc", 1.0, 0, "fp32"))  # other runs are free
+
+
+def _full_cell(model_type: str, shift: float) -> list[dict]:
+    """Every beta in the grid, three seeds a side; bf16 moved by `shift`."""
+    rows = []
+    for beta in grid.BETAS:
+        rows += _rows(model_type, beta, "fp32", [0.60, 0.70, 0.80])
+        rows += _rows(model_type, beta, "bf16", [0.60 + shift, 0.70 + shift, 0.80 + shift])
+    return rows
+
+
+def test_a_model_type_is_validated_only_when_all_nine_cells_pass() -> None:
+    rows = _full_cell("conv", 0.01) + _full_cell("fc", 0.01)
+    rows = [r for r in rows if not (r["model_type"] == "fc" and r["beta"] == 4.0)]
+    rows += _rows("fc", 4.0, "fp32", [0.60, 0.61, 0.62]) + _rows("fc", 4.0, "bf16", [0.7, 0.7, 0.7])
+    table = grid.verdicts(rows)
+    assert [v["model_type"] for v in table][:1] == ["fc"]  # the order of vae_core's MODEL_TYPES
+    assert grid.validated(table) == {"fc": False, "conv": True}
+    assert grid.validated(grid.verdicts(_full_cell("conv", 0.0)[:-6])) == {"conv": False}
+
+
+def test_the_markdown_table_has_a_row_per_cell_and_marks_what_differs() -> None:
+    rows = _rows("fc", 1.0, "fp32", [0.60, 0.70, 0.80]) + _rows("fc", 1.0, "bf16", [0.6, 0.7, 0.8])
+    rows += _rows("fc", 4.0, "fp32", [0.60, 0.61, 0.62]) + _rows("fc", 4.0, "bf16", [0.7, 0.7, 0.7])
+    lines = grid.markdown(grid.verdicts(rows)).splitlines()
+    assert len(lines) == 4 and lines[2].startswith("| fc | 1 |") and "✗" not in lines[2]
+    assert lines[3].startswith("| fc | 4 |") and lines[3].count("**✗**") == 3
+    assert "0.700 ± 0.100 → 0.700 ± 0.100 ✓" in lines[2] and "70.0 ± 10.0" in lines[2]
+
+
+def test_the_committed_grid_is_what_the_bf16_default_rests_on() -> None:
+    from vae_core.precision import BF16_VALIDATED
+
+    rows = grid.finished_runs(REPO_ROOT / "bench" / "results" / "precision_grid.jsonl")
+    assert len(rows) == 36
+    passed = {m for m, ok in grid.validated(grid.verdicts(rows)).items() if ok}
+    assert {("shapes", m) for m in passed} == BF16_VALIDATED

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from tests.utils.dtype import default_dtype
+from tests.utils.train_data import rectangle_splits
 from vae_core.checkpoint import BEST_NAME, LATEST_NAME, load_checkpoint, load_checkpoint_model
 from vae_core.data.images import DataSplits, ImageSet
 from vae_core.fused import FusedStack, train_fused
@@ -111,7 +112,7 @@ def _fused(
     model_type: str, data: DataSplits, root: Path, betas=BETAS, callbacks=None, train_config=CFG
 ):
     return train_fused(
-        model_config=model_config_for("mnist", model_type),
+        model_config=model_config_for(data.name, model_type),
         train_config=train_config,
         betas=betas,
         seeds=SEEDS[: len(betas)],
@@ -311,27 +312,32 @@ def test_fused_bf16_autocast_trains_like_single_bf16_runs(data: DataSplits, tmp_
 
 
 @default_dtype(torch.float32)  # bf16 autocast works on float32 models
-def test_a_bundle_decides_one_precision_an_interrupted_members_first(
-    data: DataSplits, tmp_path: Path
-) -> None:
+def test_a_bundle_decides_one_precision_an_interrupted_members_first(tmp_path: Path) -> None:
     native = cpu_bf16_isa() is not None
-    model_cfg = model_config_for("mnist", "fc")
-    auto = dataclasses.replace(CFG, bf16=None)
-    fresh = _fused("fc", data, tmp_path / "fresh", betas=[1.0, 4.0], train_config=auto)
+    shapes = rectangle_splits("shapes", (150, 50, 50))  # conv-denoising on shapes: bf16-validated
+    model_cfg = model_config_for("shapes", "conv-denoising")
+    auto = dataclasses.replace(CFG, bf16=None, validation_cap=50)
+    fresh = _fused(
+        "conv-denoising", shapes, tmp_path / "fresh", betas=[1.0, 4.0], train_config=auto
+    )
     assert [r.precision for r in fresh] == ["bf16" if native else "fp32"] * 2
+    fc = _fused("fc", shapes, tmp_path / "fc", betas=[1.0, 4.0], train_config=auto)
+    assert [r.precision for r in fc] == ["fp32"] * 2  # fc is not validated in bf16
 
     # Member 0 began alone in the other precision (another machine): the bundle trains in it.
     began = train(
         model_config=model_cfg,
-        train_config=dataclasses.replace(CFG, bf16=not native),
+        train_config=dataclasses.replace(auto, bf16=not native),
         beta=1.0,
         seed=SEEDS[0],
-        data=data,
+        data=shapes,
         checkpoint_dir=tmp_path / "resumed" / "fused-0",
         callback=_StopAt(epoch=1),
     )
     assert began.status == "cancelled"
-    resumed = _fused("fc", data, tmp_path / "resumed", betas=[1.0, 4.0], train_config=auto)
+    resumed = _fused(
+        "conv-denoising", shapes, tmp_path / "resumed", betas=[1.0, 4.0], train_config=auto
+    )
     assert [r.status for r in resumed] == ["completed"] * 2
     assert [r.precision for r in resumed] == ["fp32" if native else "bf16"] * 2
 

@@ -32,6 +32,7 @@ from vae_core.train import (
 pytestmark = pytest.mark.numerics
 
 MNIST_LIKE = rectangle_splits("mnist", (600, 200, 100))
+SHAPES_LIKE = rectangle_splits("shapes", (200, 100, 50))
 FAST = {"train_fraction": 1.0, "batch_size": 100, "max_epochs": 3, "bf16": False}
 
 
@@ -105,21 +106,30 @@ def test_train_config_round_trips_through_a_dict() -> None:
     assert TrainConfig.from_dict(cfg.to_dict()) == cfg
 
 
-def test_auto_precision_is_bf16_where_native_and_an_explicit_one_is_kept() -> None:
+def test_auto_precision_is_bf16_where_native_and_validated_and_an_explicit_one_is_kept() -> None:
     assert PRESETS["paper"].bf16 is False
+    assert PRESETS["quick"].bf16 is None and PRESETS["smoke"].bf16 is None
     cpu = torch.device("cpu")
     native = cpu_bf16_isa() is not None  # AMX-BF16 or AVX512-BF16 on this host
-    assert resolve_precision(get_train_config("quick", bf16=None), cpu).bf16 is native
-    assert resolve_precision(PRESETS["paper"], cpu).bf16 is False
-    assert resolve_precision(get_train_config("paper", bf16=True), cpu).bf16 is True
-    assert resolve_precision(get_train_config("quick", bf16=False), cpu).bf16 is False
+    validated = model_config_for("shapes", "conv-denoising")
+    quick = get_train_config("quick")
+    assert resolve_precision(quick, validated, cpu).bf16 is native
+    # Native hardware is not enough: fc read differently in bf16, MNIST was never compared.
+    for dataset, model_type in [("shapes", "fc"), ("shapes", "conv"), ("mnist", "conv-denoising")]:
+        assert resolve_precision(quick, model_config_for(dataset, model_type), cpu).bf16 is False
+    assert resolve_precision(PRESETS["paper"], validated, cpu).bf16 is False
+    fc = model_config_for("shapes", "fc")
+    assert resolve_precision(get_train_config("paper", bf16=True), fc, cpu).bf16 is True
+    assert resolve_precision(get_train_config("quick", bf16=False), validated, cpu).bf16 is False
 
 
 def test_an_interrupted_run_keeps_the_precision_it_began_with() -> None:
     cpu = torch.device("cpu")
-    for began in (False, True):
-        saved = {"train_config": get_train_config("quick", bf16=began).to_dict()}
-        assert resolve_precision(get_train_config("quick", bf16=None), cpu, saved).bf16 is began
+    for model_type in ("fc", "conv-denoising"):
+        model = model_config_for("shapes", model_type)
+        for began in (False, True):
+            saved = {"train_config": get_train_config("quick", bf16=began).to_dict()}
+            assert resolve_precision(get_train_config("quick"), model, cpu, saved).bf16 is began
 
 
 def test_an_undecided_precision_is_refused_by_the_step() -> None:
@@ -129,15 +139,18 @@ def test_an_undecided_precision_is_refused_by_the_step() -> None:
 
 def test_auto_precision_is_decided_at_start_recorded_and_kept_on_resume(tmp_path: Path) -> None:
     native = cpu_bf16_isa() is not None
-    auto = {"bf16": None}
-    first = run(tmp_path / "auto", overrides=auto, callback=StopAfter(epochs=1))
+    auto = {"bf16": None, "batch_size": 50, "validation_cap": 50}
+    conv = {"data": SHAPES_LIKE, "model_type": "conv-denoising", "overrides": auto}
+    first = run(tmp_path / "auto", callback=StopAfter(epochs=1), **conv)
     assert first.precision == ("bf16" if native else "fp32")
     assert load_checkpoint(tmp_path / "auto/latest.pt")["train_config"]["bf16"] is native
+    fc = run(tmp_path / "fc", data=SHAPES_LIKE, model_type="fc", overrides=auto)
+    assert fc.precision == "fp32"  # not validated in bf16, whatever the CPU
 
     # A run begun in the other precision (another machine) resumes in it, not in this host's.
-    other = run(tmp_path / "other", overrides={"bf16": not native}, callback=StopAfter(epochs=1))
-    assert other.status == "cancelled"
-    resumed = run(tmp_path / "other", overrides=auto)
+    other = {**conv, "overrides": {**auto, "bf16": not native}}
+    assert run(tmp_path / "other", callback=StopAfter(epochs=1), **other).status == "cancelled"
+    resumed = run(tmp_path / "other", **conv)
     assert resumed.status == "completed" and resumed.epochs_run == 3
     assert resumed.precision == ("fp32" if native else "bf16")
     assert load_checkpoint(tmp_path / "other/latest.pt")["train_config"]["bf16"] is (not native)

@@ -20,6 +20,7 @@ from persistence.models import Experiment, MetricResult, Run, RunEpoch, RunStatu
 from persistence.settings import Settings
 from tests.utils.processes import RedisServer, betalab_cli, celery_worker, wait_for
 from tests.worker.conftest import process_env
+from vae_core.models import model_config_for
 from vae_core.precision import precision_name
 from vae_core.train import PRESETS, resolve_precision
 
@@ -95,8 +96,9 @@ def test_smoke_experiment_posted_through_the_api_completes_and_serves_its_curve(
     finally:
         worker.stop()
     assert [r.status for r in runs] == [RunStatus.completed] * 2, worker.log()[-3000:]
-    smoke = resolve_precision(PRESETS["smoke"], torch.device("cpu"))  # what this CPU runs it in
     for run in runs:
+        model = model_config_for("mnist", run.model_type)  # what this CPU trains it in
+        smoke = resolve_precision(PRESETS["smoke"], model, torch.device("cpu"))
         assert run.attempts == 1
         assert run.compute_seconds > 0
         assert run.precision == precision_name(bool(smoke.bf16))

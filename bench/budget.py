@@ -1,0 +1,203 @@
+"""How much training does a CPU-sized grid need to show the paper's trends? Scores by budget.
+
+Issue #16: at `quick`'s cap of 8 epochs the shapes β = 0 models, trained with the paper's learning
+rate 3e-5 against 1e-3 for β > 0, barely train, and a nearly untrained encoder scores high on
+change-one, which inverts the left end of Figure 1. This measures, per model type, how the scores
+move with the training budget (epochs at `quick`'s 10% of the training split) and with the β = 0
+learning rate: `paper` (3e-5) or `same` (β = 0 at the learning rate of the other βs).
+
+One training run per (model type, β, seed, β = 0 policy) goes to the largest `--epochs`; whenever
+an epoch in `--epochs` ends, the best checkpoint so far is scored. That checkpoint is the one a run
+capped at that epoch would end with (training is deterministic and the cap changes nothing before
+it), so one run gives every budget. Scored as the service scores a `quick` run: change-one at the
+paper's sample sizes, MIG, reconstruction on the test split. Rows are appended to `--out` and
+skipped when the script runs again; several processes can share one grid (claims as in
+precision_grid.py). The summary gives, per (model type, policy, epochs), the Spearman ρ of
+change-one against β over the runs and each β's mean reconstruction. `--json` prints one line last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import scipy.stats
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from precision_grid import append, finished_runs, start, take  # noqa: E402
+
+from vae_core.checkpoint import BEST_NAME  # noqa: E402
+from vae_core.evaluate import evaluate_run  # noqa: E402
+from vae_core.losses import KL_BETA_MIN  # noqa: E402
+from vae_core.models import MODEL_TYPES, model_config_for  # noqa: E402
+from vae_core.precision import cpu_bf16_isa, cpu_name  # noqa: E402
+from vae_core.train import EpochStats, get_train_config, load_checkpoint_model, train  # noqa: E402
+
+METRICS = ["beta_vae_change_one", "mig", "reconstruction"]
+READ = {"change_one": "beta_vae_change_one", "mig": "mig", "recon": "recon_loss"}
+POLICIES = ("paper", "same")
+
+
+class KeepBest:
+    """Copies the best checkpoint so far aside when an epoch in `epochs` ends."""
+
+    def __init__(self, checkpoint_dir: Path, epochs: list[int]) -> None:
+        self.dir, self.epochs = checkpoint_dir, set(epochs)
+        self.seconds = 0.0
+
+    def on_epoch(self, stats: EpochStats) -> None:
+        self.seconds += stats.seconds
+        if stats.epoch in self.epochs:
+            shutil.copy(self.dir / BEST_NAME, self.dir / f"best-{stats.epoch}.pt")
+            (self.dir / f"seconds-{stats.epoch}").write_text(f"{self.seconds:.1f}")
+
+    def should_stop(self) -> bool:
+        return False
+
+
+def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: list[int]):
+    """Train one run to max(epochs); one row per budget it reached (early stopping may end it)."""
+    cfg = get_train_config("quick", max_epochs=max(epochs))
+    if policy == "same":
+        cfg = get_train_config(
+            "quick", max_epochs=max(epochs), beta0_learning_rate=cfg.learning_rate
+        )
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="budget-") as tmp:
+        keep = KeepBest(Path(tmp), epochs)
+        result = train(
+            model_config=model_config_for("shapes", model_type),
+            train_config=cfg,
+            beta=beta,
+            seed=seed,
+            data=data,
+            checkpoint_dir=Path(tmp),
+            callback=keep,
+        )
+        if result.status != "completed":
+            raise RuntimeError(f"{model_type} beta={beta} seed={seed}: {result.reason}")
+        for e in sorted(epochs):
+            path = Path(tmp) / f"best-{e}.pt"
+            if not path.exists():  # stopped early: the last best stands for this budget too
+                path, e_run = result.best_checkpoint, result.epochs_run
+            else:
+                e_run = e
+            t0 = time.perf_counter()
+            scores = evaluate_run(
+                model=load_checkpoint_model(path), data=data, metrics=METRICS, seed=seed, beta=beta
+            ).values
+            seconds = Path(tmp) / f"seconds-{e_run}"  # else it stopped early: all it took
+            rows.append(
+                {
+                    "model_type": model_type,
+                    "beta": beta,
+                    "seed": seed,
+                    "policy": policy,
+                    "epochs": e,
+                    "epochs_trained": e_run,
+                    "precision": result.precision,
+                    **{k: scores[v] for k, v in READ.items()},
+                    "train_s": float(seconds.read_text()) if seconds.exists() else keep.seconds,
+                    "eval_s": round(time.perf_counter() - t0, 1),
+                }
+            )
+    return rows
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    """Per (model type, policy, epochs): Spearman ρ(β, change-one) and mean recon per β."""
+    out = []
+    keys = sorted({(r["model_type"], r["policy"], r["epochs"]) for r in rows})
+    for model_type, policy, epochs in keys:
+        cell = [
+            r
+            for r in rows
+            if (r["model_type"], r["policy"], r["epochs"]) == (model_type, policy, epochs)
+        ]
+        betas = sorted({r["beta"] for r in cell})
+        rho, p = (None, None)
+        if len(cell) >= 3 and len(betas) >= 2:
+            res = scipy.stats.spearmanr([r["beta"] for r in cell], [r["change_one"] for r in cell])
+            rho, p = float(res.statistic), float(res.pvalue)
+        mean = {
+            q: {
+                str(float(b)): round(statistics.fmean(r[q] for r in cell if r["beta"] == b), 4)
+                for b in betas
+            }
+            for q in ("change_one", "recon")
+        }
+        out.append(
+            {
+                "model_type": model_type,
+                "policy": policy,
+                "epochs": epochs,
+                "runs": len(cell),
+                "spearman_rho": rho,
+                "p_value": p,
+                "mean": mean,
+            }
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("bench/out/budget.jsonl"))
+    parser.add_argument("--model-types", nargs="+", choices=MODEL_TYPES, default=["fc"])
+    parser.add_argument("--betas", nargs="+", type=float, default=[0.0, 1.0, 4.0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--epochs", nargs="+", type=int, default=[8, 16, 32])
+    parser.add_argument("--policies", nargs="+", choices=POLICIES, default=list(POLICIES))
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line last")
+    args = parser.parse_args()
+    data = start(args.threads, args.out)
+    t_start = time.perf_counter()
+    for policy in args.policies:
+        for model_type in args.model_types:
+            for beta in args.betas:
+                if policy == "same" and beta >= KL_BETA_MIN:
+                    continue  # only β = 0 has a learning rate of its own
+                for seed in args.seeds:
+                    key = (model_type, beta, seed, policy)
+                    if take(args.out, key, ("model_type", "beta", "seed", "policy")):
+                        append(args.out, run_one(data, model_type, beta, seed, policy, args.epochs))
+    done = finished_runs(args.out)
+    # the `same` policy changes β = 0 only: its curves take the β > 0 runs from `paper`
+    curves = [r for r in done if r["policy"] == "paper"]
+    curves += [
+        {**r, "policy": "same"} for r in done if r["policy"] == "paper" and r["beta"] >= KL_BETA_MIN
+    ]
+    curves += [r for r in done if r["policy"] == "same"]
+    table = summary(curves)
+    for s in table:
+        rho = "n/a"
+        if s["spearman_rho"] is not None:
+            rho = f"{s['spearman_rho']:+.2f} (p {s['p_value']:.2g})"
+        print(
+            f"{s['model_type']:15s} beta0 lr {s['policy']:5s} {s['epochs']:3d} epochs  "
+            f"rho {rho}  change-one {s['mean']['change_one']}  recon {s['mean']['recon']}"
+        )
+    if args.json:
+        report = {
+            "host_cpu": cpu_name(),
+            "host_bf16_isa": cpu_bf16_isa(),
+            "torch": torch.__version__,
+            "rows": len(done),
+            "wall_s_this_call": round(time.perf_counter() - t_start, 1),
+            "summary": table,
+        }
+        print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

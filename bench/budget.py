@@ -83,8 +83,10 @@ def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: 
             checkpoint_dir=Path(tmp),
             callback=keep,
         )
-        if result.status != "completed":
-            raise RuntimeError(f"{model_type} beta={beta} seed={seed}: {result.reason}")
+        ident = {"model_type": model_type, "beta": beta, "seed": seed, "policy": policy}
+        if result.status != "completed":  # e.g. a NaN cost: recorded, and no budget scored
+            return [{**ident, "epochs": max(epochs), "status": result.status,
+                     "reason": result.reason, "epochs_trained": result.epochs_run}]  # fmt: skip
         for e in sorted(epochs):
             path = Path(tmp) / f"best-{e}.pt"
             if not path.exists():  # stopped early: the last best stands for this budget too
@@ -98,10 +100,8 @@ def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: 
             seconds = Path(tmp) / f"seconds-{e_run}"  # else it stopped early: all it took
             rows.append(
                 {
-                    "model_type": model_type,
-                    "beta": beta,
-                    "seed": seed,
-                    "policy": policy,
+                    **ident,
+                    "status": "completed",
                     "epochs": e,
                     "epochs_trained": e_run,
                     "precision": result.precision,
@@ -114,7 +114,10 @@ def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: 
 
 
 def summary(rows: list[dict]) -> list[dict]:
-    """Per (model type, policy, epochs): Spearman ρ(β, change-one) and mean recon per β."""
+    """Per (model type, policy, epochs): Spearman ρ(β, change-one) and mean recon per β, over
+    completed runs; `failed` counts the others."""
+    failed = [r for r in rows if r.get("status", "completed") != "completed"]
+    rows = [r for r in rows if r.get("status", "completed") == "completed"]
     out = []
     keys = sorted({(r["model_type"], r["policy"], r["epochs"]) for r in rows})
     for model_type, policy, epochs in keys:
@@ -141,6 +144,9 @@ def summary(rows: list[dict]) -> list[dict]:
                 "policy": policy,
                 "epochs": epochs,
                 "runs": len(cell),
+                "failed": sum(
+                    1 for r in failed if (r["model_type"], r["policy"]) == (model_type, policy)
+                ),
                 "spearman_rho": rho,
                 "p_value": p,
                 "mean": mean,

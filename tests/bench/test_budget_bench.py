@@ -76,3 +76,12 @@ def test_the_summary_gives_a_trend_and_means_per_budget() -> None:
     assert table[16]["spearman_rho"] < -0.8
     lone = budget.summary([_row("fc", "same", 8, 0.0, 0, 0.5, 1.0)])
     assert lone[0]["spearman_rho"] is None  # one run: no trend
+
+
+def test_a_failed_run_is_counted_not_scored() -> None:
+    rows = [_row("fc", "same", 8, b, 0, 0.5 + b / 10, 100.0) for b in (0.0, 1.0, 4.0)]
+    rows.append({"model_type": "fc", "policy": "same", "epochs": 8, "beta": 0.0, "seed": 1,
+                 "status": "failed", "reason": "non-finite cost"})  # fmt: skip
+    (cell,) = budget.summary(rows)
+    assert cell["runs"] == 3 and cell["failed"] == 1
+    assert cell["mean"]["change_one"]["0.0"] == 0.5

@@ -23,7 +23,7 @@ from pydantic import (
 from persistence.models import ExperimentStatus, RunStatus
 from vae_core.metrics.registry import validate_metrics
 from vae_core.models import MODEL_TYPES
-from vae_core.train import PRESETS, TrainConfig
+from vae_core.train import DEVICE_PATTERN, PRESETS, TrainConfig
 
 MAX_BETAS = 10_000
 ModelType = Literal[MODEL_TYPES]  # type: ignore[valid-type]
@@ -93,7 +93,7 @@ _TRAINING_BOUNDS: dict[str, dict[str, Any]] = {
     "max_epochs": {"ge": 1, "le": 100_000},
     "train_fraction": {"gt": 0, "le": 1},
     "validation_cap": {"ge": 1, "le": 100_000_000},
-    "device": {"max_length": 32},
+    "device": {"max_length": 32, "pattern": rf"^({DEVICE_PATTERN.pattern})$"},
     "noise_amount": {"ge": 0, "le": 1},
     "noise_fraction": {"ge": 0, "le": 1},
 }

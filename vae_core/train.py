@@ -17,6 +17,7 @@ precision it began with on any machine. `quick` and `smoke` say None, `paper` Fa
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from vae_core.noise import encode_for_eval, salt_and_pepper
 from vae_core.precision import Precision, bf16_validated, native_bf16, precision_name
 
 __all__ = [
+    "DEVICE_PATTERN",
     "PRESETS",
     "EpochStats",
     "TrainCallback",
@@ -57,6 +59,9 @@ __all__ = [
 CHECKPOINT_VERSION = 1
 # TrainConfig fields that may differ between an interrupted run and its resumption.
 _RESUME_FREE_FIELDS = ("device", "compile")
+
+
+DEVICE_PATTERN = re.compile(r"cpu|cuda(:[0-9]{1,3})?")  # what torch.device is given, whole
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,8 @@ class TrainConfig:
             raise ValueError(f"train_fraction must be in (0, 1], got {self.train_fraction}")
         if self.max_epochs is not None and self.max_epochs < 1:
             raise ValueError(f"max_epochs must be >= 1 or None, got {self.max_epochs}")
-        if not (self.device == "cpu" or self.device.split(":")[0] == "cuda"):
-            raise ValueError(f"device must be 'cpu' or 'cuda[:N]', got {self.device!r}")
+        if not DEVICE_PATTERN.fullmatch(self.device):
+            raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for checkpoints and JSON."""

@@ -57,6 +57,8 @@ def rejected(client, body, loc):
         ({"training": {"max_epochs": 0}}, ("body", "training", "max_epochs")),
         ({"training": {"learning_rate": -1}}, ("body", "training", "learning_rate")),
         ({"training": {"device": "tpu"}}, ("body", "training", "device")),
+        ({"training": {"device": "cuda:0; rm -rf /"}}, ("body", "training", "device")),
+        ({"training": {"device": "cuda:"}}, ("body", "training", "device")),
         ({"training": {"batch_size": 10**30}}, ("body", "training", "batch_size")),
         ({"training": {"bf16": "yes"}}, ("body", "training", "bf16")),
         ({"name": ""}, ("body", "name")),

@@ -97,6 +97,10 @@ def test_overrides_are_validated_by_name() -> None:
         get_train_config("smoke", batch_sise=50)
     with pytest.raises(ValueError):
         get_train_config("fast")
+    for device in ("tpu", "cuda:", "cuda:0; rm -rf /", "cpu:0", " cpu"):
+        with pytest.raises(ValueError, match="device"):
+            get_train_config("smoke", device=device)
+    assert get_train_config("smoke", device="cuda:12").device == "cuda:12"
     with pytest.raises(ValueError):
         get_train_config("paper", train_fraction=0.0)
 

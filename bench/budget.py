@@ -19,6 +19,7 @@ change-one against β over the runs and each β's mean reconstruction. `--json` 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import statistics
@@ -33,17 +34,14 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from precision_grid import append, finished_runs, start, take  # noqa: E402
+from precision_grid import append, finished_runs, score, start, take, train_shapes  # noqa: E402
 
 from vae_core.checkpoint import BEST_NAME  # noqa: E402
-from vae_core.evaluate import evaluate_run  # noqa: E402
 from vae_core.losses import KL_BETA_MIN  # noqa: E402
-from vae_core.models import MODEL_TYPES, model_config_for  # noqa: E402
+from vae_core.models import MODEL_TYPES  # noqa: E402
 from vae_core.precision import cpu_bf16_isa, cpu_name  # noqa: E402
-from vae_core.train import EpochStats, get_train_config, load_checkpoint_model, train  # noqa: E402
+from vae_core.train import EpochStats, get_train_config  # noqa: E402
 
-METRICS = ["beta_vae_change_one", "mig", "reconstruction"]
-READ = {"change_one": "beta_vae_change_one", "mig": "mig", "recon": "recon_loss"}
 POLICIES = ("paper", "same")
 
 
@@ -68,21 +66,11 @@ def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: 
     """Train one run to max(epochs); one row per budget it reached (early stopping may end it)."""
     cfg = get_train_config("quick", max_epochs=max(epochs))
     if policy == "same":
-        cfg = get_train_config(
-            "quick", max_epochs=max(epochs), beta0_learning_rate=cfg.learning_rate
-        )
+        cfg = dataclasses.replace(cfg, beta0_learning_rate=cfg.learning_rate)
     rows = []
     with tempfile.TemporaryDirectory(prefix="budget-") as tmp:
         keep = KeepBest(Path(tmp), epochs)
-        result = train(
-            model_config=model_config_for("shapes", model_type),
-            train_config=cfg,
-            beta=beta,
-            seed=seed,
-            data=data,
-            checkpoint_dir=Path(tmp),
-            callback=keep,
-        )
+        result = train_shapes(data, cfg, model_type, beta, seed, Path(tmp), callback=keep)
         ident = {"model_type": model_type, "beta": beta, "seed": seed, "policy": policy}
         if result.status != "completed":  # e.g. a NaN cost: recorded, and no budget scored
             return [{**ident, "epochs": max(epochs), "status": result.status,
@@ -94,9 +82,7 @@ def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: 
             else:
                 e_run = e
             t0 = time.perf_counter()
-            scores = evaluate_run(
-                model=load_checkpoint_model(path), data=data, metrics=METRICS, seed=seed, beta=beta
-            ).values
+            scores = score(data, path, seed, beta)
             seconds = Path(tmp) / f"seconds-{e_run}"  # else it stopped early: all it took
             rows.append(
                 {
@@ -105,7 +91,7 @@ def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: 
                     "epochs": e,
                     "epochs_trained": e_run,
                     "precision": result.precision,
-                    **{k: scores[v] for k, v in READ.items()},
+                    **scores,
                     "train_s": float(seconds.read_text()) if seconds.exists() else keep.seconds,
                     "eval_s": round(time.perf_counter() - t0, 1),
                 }

@@ -35,7 +35,12 @@ from vae_core.evaluate import evaluate_run  # noqa: E402
 from vae_core.models import MODEL_TYPES as ALL_MODEL_TYPES  # noqa: E402
 from vae_core.models import model_config_for  # noqa: E402
 from vae_core.precision import cpu_bf16_isa, cpu_name  # noqa: E402
-from vae_core.train import get_train_config, load_checkpoint_model, train  # noqa: E402
+from vae_core.train import (  # noqa: E402
+    TrainResult,
+    get_train_config,
+    load_checkpoint_model,
+    train,
+)
 
 MODEL_TYPES = ("fc", "conv-denoising")
 BETAS = (0.0, 1.0, 4.0)
@@ -44,37 +49,45 @@ METRICS = ["beta_vae_change_one", "mig", "reconstruction"]
 READ = {"change_one": "beta_vae_change_one", "mig": "mig", "recon": "recon_loss"}
 
 
+def train_shapes(data, cfg, model_type: str, beta: float, seed: int, checkpoint_dir: Path,
+                 callback=None) -> TrainResult:  # fmt: skip
+    """One shapes run of `model_type` trained with `cfg` into `checkpoint_dir`."""
+    return train(
+        model_config=model_config_for("shapes", model_type),
+        train_config=cfg,
+        beta=beta,
+        seed=seed,
+        data=data,
+        checkpoint_dir=checkpoint_dir,
+        callback=callback,
+    )
+
+
+def score(data, checkpoint: Path, seed: int, beta: float) -> dict[str, float]:
+    """change_one, mig and recon of `checkpoint`, as the service scores a `quick` run."""
+    model = load_checkpoint_model(checkpoint)
+    values = evaluate_run(model=model, data=data, metrics=METRICS, seed=seed, beta=beta).values
+    return {k: values[v] for k, v in READ.items()}
+
+
 def run_one(data, model_type: str, beta: float, seed: int, bf16: bool) -> dict:
     """Train one `quick` run in a temporary folder and score its best checkpoint."""
     cfg = get_train_config("quick", bf16=bf16)
     with tempfile.TemporaryDirectory(prefix="precision-") as tmp:
         t0 = time.perf_counter()
-        result = train(
-            model_config=model_config_for("shapes", model_type),
-            train_config=cfg,
-            beta=beta,
-            seed=seed,
-            data=data,
-            checkpoint_dir=Path(tmp),
-        )
+        result = train_shapes(data, cfg, model_type, beta, seed, Path(tmp))
         train_s = time.perf_counter() - t0
         if result.status != "completed":
             raise RuntimeError(f"{model_type} beta={beta} seed={seed}: {result.reason}")
         t0 = time.perf_counter()
-        scores = evaluate_run(
-            model=load_checkpoint_model(result.best_checkpoint),
-            data=data,
-            metrics=METRICS,
-            seed=seed,
-            beta=beta,
-        ).values
+        scores = score(data, result.best_checkpoint, seed, beta)
         eval_s = time.perf_counter() - t0
     return {
         "model_type": model_type,
         "beta": beta,
         "seed": seed,
         "precision": "bf16" if bf16 else "fp32",
-        **{k: scores[v] for k, v in READ.items()},
+        **scores,
         "val_loss": result.best_val_loss,
         "train_s": round(train_s, 1),
         "eval_s": round(eval_s, 1),
@@ -179,12 +192,10 @@ def verdicts(rows: list[dict]) -> list[dict]:
 
 def validated(table: list[dict]) -> dict[str, bool]:
     """Per model type: did all nine (beta, quantity) cells pass?"""
-    types = dict.fromkeys(v["model_type"] for v in table)
-    return {
-        m: sum(1 for v in table if v["model_type"] == m and v["within_seed_std"])
-        == len(BETAS) * len(READ)
-        for m in types
-    }
+    cells: dict[str, list[bool]] = {}
+    for v in table:
+        cells.setdefault(v["model_type"], []).append(v["within_seed_std"])
+    return {m: len(ok) == len(BETAS) * len(READ) and all(ok) for m, ok in cells.items()}
 
 
 def markdown(table: list[dict]) -> str:

@@ -305,7 +305,9 @@ def reproduce(
     grid: str = typer.Option(
         "small", help="tiny: 2-4 runs; small: the paper's axes, fewer points; paper: all of it"
     ),
-    preset: str = typer.Option("quick", help="training preset: smoke, quick or paper"),
+    preset: str = typer.Option(
+        "calibrated", help="training preset: smoke, quick, calibrated (about 1 h a figure) or paper"
+    ),
     out: Path | None = typer.Option(None, help="output folder [default: reproduce-figureN]"),
     embedded: bool = typer.Option(
         False, "--embedded", help="start a local server with one CPU worker instead of --server"

@@ -826,7 +826,7 @@
     var dataset = h("select", { id: "f-dataset", name: "dataset" }, [
       h("option", { value: "shapes", text: "shapes (synthetic 64×64, known factors)" }),
       h("option", { value: "mnist", text: "mnist (label-fraction probes)" })]);
-    var preset = h("select", { id: "f-preset", name: "preset" }, ["smoke", "quick", "paper"].map(function (p) {
+    var preset = h("select", { id: "f-preset", name: "preset" }, ["smoke", "quick", "calibrated", "paper"].map(function (p) {
       return h("option", { value: p, text: p });
     }));
     var modelBox = h("div", { className: "choices", id: "f-model-types" }, MODEL_TYPES.map(function (m) {
@@ -858,7 +858,7 @@
       "MNIST only: fractions of training labels the probes may use.");
 
     var templateButtons = h("div", { className: "row" }, [h("span", { text: "Fill a grid for a preset:" })].concat(
-      ["smoke", "quick", "paper"].map(function (p) {
+      ["smoke", "quick", "calibrated", "paper"].map(function (p) {
         return h("button", { type: "button", className: "template-btn", dataset: { preset: p }, text: p,
           onclick: function () { applyTemplate(p); } });
       })));

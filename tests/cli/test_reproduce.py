@@ -41,7 +41,7 @@ def test_figure1_paper_grid_is_four_model_types_26_betas_5_seeds_on_shapes() -> 
     assert spec["model_types"] == ["fc", "fc-denoising", "conv", "conv-denoising"]
     assert spec["betas"] == [round(0.2 * i, 10) for i in range(26)]
     assert spec["seeds"] == [0, 1, 2, 3, 4]
-    assert spec["metrics"] == ["beta_vae_change_one"]
+    assert spec["metrics"] == ["beta_vae_change_one", "reconstruction"]
     assert spec["training"]["preset"] == "paper" and runs(spec) == 520
 
 
@@ -52,7 +52,17 @@ def test_figure2_paper_grid_is_fc_and_conv_41_betas_5_label_fractions_on_mnist()
     assert spec["betas"] == [round(0.1 * i, 10) for i in range(41)]
     assert spec["label_fractions"] == [0.2, 0.4, 0.6, 0.8, 1.0]
     assert len(spec["seeds"]) == 5
-    assert spec["metrics"] == ["svm_accuracy"] and runs(spec) == 2 * 41 * 5 * 5
+    assert spec["metrics"] == ["svm_accuracy", "reconstruction"]
+    assert runs(spec) == 2 * 41 * 5 * 5
+
+
+def test_calibrated_figure2_trains_on_the_whole_labelled_subset_and_figure1_does_not() -> None:
+    two, one = expanded(2, "small", "calibrated"), expanded(1, "small", "calibrated")
+    assert two["training"]["train_fraction"] == 1.0 and two["training"]["max_epochs"] == 5
+    assert one["training"]["train_fraction"] == 0.05 and one["training"]["max_epochs"] == 8
+    assert two["training"]["preset"] == one["training"]["preset"] == "calibrated"
+    assert one["training"]["beta0_learning_rate"] == one["training"]["learning_rate"]
+    assert expanded(2, "small", "quick")["training"]["train_fraction"] == 0.1
 
 
 @pytest.mark.parametrize("figure", [1, 2])

@@ -28,7 +28,8 @@ class TrainingSpec:
         noise_amount (float | Unset):
         noise_fraction (float | Unset):
         patience (int | Unset):
-        preset (TrainingSpecPreset | Unset): named defaults: paper, quick, smoke Default: TrainingSpecPreset.PAPER.
+        preset (TrainingSpecPreset | Unset): named defaults: calibrated, paper, quick, smoke Default:
+            TrainingSpecPreset.PAPER.
         train_fraction (float | Unset):
         validation_cap (int | Unset):
     """

@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class TrainingSpecPreset(StrEnum):
+    CALIBRATED = "calibrated"
     PAPER = "paper"
     QUICK = "quick"
     SMOKE = "smoke"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -11,60 +10,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-MODEL_TYPES = ("fc", "fc-denoising", "conv", "conv-denoising")
+from vae_core.config import (  # noqa: F401 (re-exported)
+    IMAGE_SHAPES,
+    LATENT_DIMS,
+    MODEL_TYPES,
+    ModelConfig,
+    model_config_for,
+)
+
 BN_EPS = 1e-4
 BN_MOMENTUM = 1e-3  # torch momentum = 1 - decay; the paper's running-average decay is 0.999
-
-IMAGE_SHAPES = {"shapes": (64, 64), "mnist": (28, 28)}
-LATENT_DIMS = {"shapes": 10, "mnist": 16}
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Everything needed to rebuild a model; saved inside every checkpoint."""
-
-    dataset: str  # "shapes" | "mnist"
-    arch: str  # "fc" | "conv"
-    latent_dim: int
-    denoising: bool = False
-
-    def __post_init__(self) -> None:
-        if self.dataset not in IMAGE_SHAPES:
-            raise ValueError(f"unknown dataset {self.dataset!r}; expected {list(IMAGE_SHAPES)}")
-        if self.arch not in ARCHITECTURES:
-            raise ValueError(f"unknown arch {self.arch!r}; expected one of {list(ARCHITECTURES)}")
-        if self.latent_dim < 1:
-            raise ValueError(f"latent_dim must be positive, got {self.latent_dim}")
-
-    @property
-    def model_type(self) -> str:
-        """The user-facing name, e.g. "conv-denoising"."""
-        return f"{self.arch}-denoising" if self.denoising else self.arch
-
-    def to_dict(self) -> dict:
-        """Plain dict for checkpoints and JSON."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ModelConfig:
-        """Inverse of `to_dict`."""
-        return cls(
-            dataset=str(d["dataset"]),
-            arch=str(d["arch"]),
-            latent_dim=int(d["latent_dim"]),
-            denoising=bool(d["denoising"]),
-        )
-
-
-def model_config_for(dataset: str, model_type: str) -> ModelConfig:
-    """The paper's config for a dataset ("shapes" | "mnist") and a model type in MODEL_TYPES."""
-    if model_type not in MODEL_TYPES:
-        raise ValueError(f"unknown model type {model_type!r}; expected one of {MODEL_TYPES}")
-    if dataset not in LATENT_DIMS:
-        raise ValueError(f"unknown dataset {dataset!r}; expected one of {list(LATENT_DIMS)}")
-    arch, _, suffix = model_type.partition("-")
-    return ModelConfig(dataset, arch, LATENT_DIMS[dataset], denoising=suffix == "denoising")
-
 
 # ---- building blocks --------------------------------------------------------------------------
 

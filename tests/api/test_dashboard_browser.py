@@ -226,9 +226,6 @@ def test_experiment_page_draws_a_point_per_cell_and_a_dot_per_completed_run(
     assert httpx.get(server + csv_href).status_code == 200
     expect(page.locator("#cancel-btn")).to_have_count(0)  # finished: nothing to cancel
     page.screenshot(path=out_dir / "experiment.png", full_page=True)
-    docs_png = REPO_ROOT / "docs" / "dashboard.png"
-    if os.environ.get("BETALAB_UPDATE_DOCS_SCREENSHOT") == "1" or not docs_png.exists():
-        page.screenshot(path=docs_png, full_page=True)
 
     # Another metric redraws the same cells.
     page.select_option("#metric-select", "recon_loss")

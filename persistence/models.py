@@ -65,6 +65,23 @@ class RunStatus(str, enum.Enum):
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.completed, RunStatus.failed, RunStatus.cancelled})
 
 
+class KeyScope(str, enum.Enum):
+    """What an API key may do, each scope including the ones before it.
+
+    read: GET only; write: also create experiments and cancel or delete its own; admin: also
+    cancel or delete anyone's, including experiments without an owner.
+    """
+
+    read = "read"
+    write = "write"
+    admin = "admin"
+
+    def includes(self, needed: KeyScope) -> bool:
+        """True when a key of this scope may do what `needed` allows."""
+        order = list(KeyScope)
+        return order.index(self) >= order.index(needed)
+
+
 class ExperimentStatus(str, enum.Enum):
     queued = "queued"
     running = "running"
@@ -90,6 +107,10 @@ class Experiment(Base):
         index=True,
     )
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The API key that created it; NULL for experiments made before keys owned them (0003).
+    owner_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     run_count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(_tz, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(_tz, default=utcnow, onupdate=utcnow)
@@ -199,7 +220,7 @@ class Artifact(Base):
 
 
 class ApiKey(Base):
-    """An API key, stored as its SHA-256 only."""
+    """An API key, stored as its SHA-256 only; revoked keys stay so that `keys list` shows them."""
 
     __tablename__ = "api_keys"
 
@@ -207,6 +228,11 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[KeyScope] = mapped_column(
+        Enum(KeyScope, native_enum=False, length=8),
+        default=KeyScope.write,
+        server_default=KeyScope.write.value,
+    )
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(_tz, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(_tz, nullable=True)

@@ -1,4 +1,5 @@
-"""Data access for the API: experiment grids, listings, progress, curve rows, CSV rows, delete.
+"""Data access for the API: experiment grids, the run quota, listings, progress, curve rows, CSV
+rows, delete.
 
 Every function is keyword-only and leaves the transaction to the caller unless its docstring
 says it commits. `spec` is the normalised experiment specification built by the API:
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from persistence.models import (
     TERMINAL_RUN_STATUSES,
+    ApiKey,
     Artifact,
     Experiment,
     ExperimentStatus,
@@ -42,6 +44,19 @@ class ExperimentBusyError(Exception):
     """The experiment still has runs that are queued or in progress."""
 
 
+class RunQuotaError(Exception):
+    """A new experiment would take its key past the runs it may have queued or in progress."""
+
+    def __init__(self, *, active: int, requested: int, limit: int) -> None:
+        super().__init__(
+            f"this key has {active} runs queued or in progress; {requested} more would pass its "
+            f"limit of {limit} (max_active_runs_per_key)"
+        )
+        self.active = active
+        self.requested = requested
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class Progress:
     """Counts by run state, fraction of work done (0..1) and estimated seconds left."""
@@ -63,14 +78,40 @@ def expand_grid(spec: Mapping[str, Any]) -> list[tuple[str, float, int, float | 
     return list(itertools.product(spec["model_types"], spec["betas"], spec["seeds"], fractions))
 
 
-def create_experiment(*, session: Session, spec: Mapping[str, Any]) -> tuple[Experiment, list[str]]:
-    """Insert the experiment and one queued run per grid cell; returns it and the run ids."""
+def check_run_quota(*, session: Session, owner_key_id: int, requested: int, limit: int) -> None:
+    """Raise RunQuotaError when the key's unfinished runs plus `requested` would pass `limit`.
+
+    Unfinished: queued, running or evaluating, over all of the key's experiments. The key's row
+    is locked first (FOR UPDATE on PostgreSQL; SQLite has no row locks) so that concurrent
+    creates by one key count each other's runs; the caller's commit or rollback releases it.
+    """
+    session.execute(select(ApiKey.id).where(ApiKey.id == owner_key_id).with_for_update())
+    unfinished = (
+        select(func.count())
+        .select_from(Run)
+        .join(Experiment, Experiment.id == Run.experiment_id)
+        .where(
+            Experiment.owner_key_id == owner_key_id,
+            Run.status.not_in([s.value for s in TERMINAL_RUN_STATUSES]),
+        )
+    )
+    active = session.scalar(unfinished) or 0
+    if active + requested > limit:
+        raise RunQuotaError(active=active, requested=requested, limit=limit)
+
+
+def create_experiment(
+    *, session: Session, spec: Mapping[str, Any], owner_key_id: int | None = None
+) -> tuple[Experiment, list[str]]:
+    """Insert the experiment, owned by `owner_key_id`, and one queued run per grid cell; returns
+    it and the run ids."""
     experiment = Experiment(
         id=new_id(),
         name=spec["name"],
         dataset=spec["dataset"],
         spec=dict(spec),
         status=ExperimentStatus.queued,
+        owner_key_id=owner_key_id,
         run_count=grid_size(spec),
     )
     session.add(experiment)

@@ -1,16 +1,17 @@
-"""API keys: random bearer tokens, stored only as their SHA-256 digest."""
+"""API keys: random bearer tokens, stored only as their SHA-256 digest, each with a scope."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from persistence.models import ApiKey
+from persistence.models import ApiKey, KeyScope
 
 KEY_PREFIX = "bl_"
 # last_used_at is refreshed at most this often, so reads do not write on every request.
@@ -22,10 +23,14 @@ def hash_key(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_api_key(*, session: Session, name: str) -> str:
+class KeyLookupError(LookupError):
+    """No key, or more than one, matches the id or prefix given."""
+
+
+def create_api_key(*, session: Session, name: str, scope: KeyScope = KeyScope.write) -> str:
     """Store a new key named `name` and return the plain token (shown once, never stored)."""
     token = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(name=name, prefix=token[:8], key_hash=hash_key(token)))
+    session.add(ApiKey(name=name, prefix=token[:8], key_hash=hash_key(token), scope=scope))
     session.flush()
     return token
 
@@ -56,3 +61,32 @@ def revoke_api_key(*, session: Session, key_id: int) -> bool:
     key.revoked = True
     session.flush()
     return True
+
+
+def list_api_keys(*, session: Session) -> list[ApiKey]:
+    """Every key, revoked ones included, oldest first."""
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def find_api_key(*, session: Session, ref: str) -> ApiKey:
+    """The one key whose id is `ref` or whose prefix starts with `ref` (revoked ones included).
+
+    Raises KeyLookupError when none or several match, so a short prefix never picks one of many.
+    """
+    ref = ref.strip()
+    if not ref:
+        raise KeyLookupError("give a key's id or prefix (see `betalab keys list`)")
+    if re.fullmatch(r"[0-9]{1,9}", ref):
+        matches = session.scalars(select(ApiKey).where(ApiKey.id == int(ref))).all()
+    else:
+        stmt = select(ApiKey).where(ApiKey.prefix.startswith(ref, autoescape=True))
+        matches = session.scalars(stmt.order_by(ApiKey.id)).all()
+    if not matches:
+        raise KeyLookupError(f"no API key has the id or prefix {ref!r} (see `betalab keys list`)")
+    if len(matches) > 1:
+        ids = ", ".join(str(key.id) for key in matches)
+        raise KeyLookupError(
+            f"{len(matches)} API keys have a prefix starting {ref!r} (ids {ids}); "
+            "give the whole prefix or the id"
+        )
+    return matches[0]

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     public_read: bool | None = None
 
     max_runs_per_experiment: int = Field(default=5000, ge=1)
+    # Runs one API key may have queued or in progress at once, over all of its experiments.
+    max_active_runs_per_key: int = Field(default=5000, ge=1)
+    # Largest request body the API accepts, in bytes (413 beyond it).
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1)
     max_attempts: int = Field(default=3, ge=1)
     heartbeat_interval_s: float = Field(default=10.0, gt=0)
     heartbeat_stale_s: float = Field(default=120.0, gt=0)

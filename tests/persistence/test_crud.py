@@ -10,6 +10,7 @@ from sqlalchemy import event, func, select
 
 from persistence import crud
 from persistence.db import session_scope
+from persistence.keys import create_api_key, list_api_keys
 from persistence.models import Experiment, ExperimentStatus, MetricResult, Run, RunStatus
 from persistence.storage import run_checkpoint_dir
 from tests.utils.results import finish_runs
@@ -302,3 +303,22 @@ def test_delete_refuses_busy_experiment_then_removes_rows_and_files(database_url
     with session_scope(database_url) as session:
         assert session.scalar(select(func.count()).select_from(Run)) == 0
         assert session.scalar(select(func.count()).select_from(MetricResult)) == 0
+
+
+def test_run_quota_counts_the_keys_unfinished_runs_only(database_url):
+    with session_scope(database_url) as session:
+        create_api_key(session=session, name="owner")
+        create_api_key(session=session, name="other")
+        owner, other = (k.id for k in list_api_keys(session=session))
+    with session_scope(database_url) as session:
+        mine, _ = crud.create_experiment(session=session, spec=spec(), owner_key_id=owner)
+        crud.create_experiment(session=session, spec=spec(), owner_key_id=other)
+        crud.create_experiment(session=session, spec=spec())  # ownerless: nobody's quota
+    with session_scope(database_url) as session:
+        finish_runs(session, mine.id, lambda r, k: 1.0, [], where=lambda r: r.grid_index < 4)
+    with session_scope(database_url) as session:
+        crud.check_run_quota(session=session, owner_key_id=owner, requested=12, limit=20)
+        with pytest.raises(crud.RunQuotaError) as refused:
+            crud.check_run_quota(session=session, owner_key_id=owner, requested=13, limit=20)
+    assert (refused.value.active, refused.value.requested, refused.value.limit) == (8, 13, 20)
+    assert "this key has 8 runs queued or in progress; 13 more" in str(refused.value)

@@ -1,14 +1,22 @@
-"""API keys: shown once, stored as SHA-256 only, verified and revoked."""
+"""API keys: shown once, stored as SHA-256 only, scoped, listed, found, verified and revoked."""
 
 from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import select
 
 from persistence.db import session_scope
-from persistence.keys import create_api_key, revoke_api_key, verify_api_key
-from persistence.models import ApiKey
+from persistence.keys import (
+    KeyLookupError,
+    create_api_key,
+    find_api_key,
+    list_api_keys,
+    revoke_api_key,
+    verify_api_key,
+)
+from persistence.models import ApiKey, KeyScope
 
 
 def test_created_key_is_stored_only_as_its_sha256(database_url):
@@ -34,3 +42,54 @@ def test_verify_accepts_the_key_and_rejects_others_and_revoked(database_url):
     with session_scope(database_url) as session:
         assert verify_api_key(session=session, token=token) is None
         assert verify_api_key(session=session, token=other) is not None
+
+
+def test_keys_default_to_scope_write_and_keep_the_scope_given(database_url):
+    with session_scope(database_url) as session:
+        plain = create_api_key(session=session, name="plain")
+        reader = create_api_key(session=session, name="reader", scope=KeyScope.read)
+    with session_scope(database_url) as session:
+        assert verify_api_key(session=session, token=plain).scope is KeyScope.write
+        assert verify_api_key(session=session, token=reader).scope is KeyScope.read
+
+
+def test_scopes_include_the_ones_below_them():
+    assert KeyScope.admin.includes(KeyScope.write) and KeyScope.write.includes(KeyScope.read)
+    assert not KeyScope.read.includes(KeyScope.write)
+    assert not KeyScope.write.includes(KeyScope.admin)
+
+
+def test_list_shows_every_key_oldest_first_revoked_ones_included(database_url):
+    with session_scope(database_url) as session:
+        for name in ("a", "b", "c"):
+            create_api_key(session=session, name=name)
+    with session_scope(database_url) as session:
+        first = list_api_keys(session=session)[0]
+        revoke_api_key(session=session, key_id=first.id)
+    with session_scope(database_url) as session:
+        keys = list_api_keys(session=session)
+    assert [k.name for k in keys] == ["a", "b", "c"]
+    assert [k.revoked for k in keys] == [True, False, False]
+
+
+def test_find_takes_an_id_or_a_unique_start_of_a_prefix(database_url):
+    with session_scope(database_url) as session:
+        token = create_api_key(session=session, name="one")
+        key = verify_api_key(session=session, token=token)
+        assert find_api_key(session=session, ref=str(key.id)).name == "one"
+        assert find_api_key(session=session, ref=token[:8]).name == "one"
+        assert find_api_key(session=session, ref=token[:5]).name == "one"
+
+
+def test_find_refuses_an_ambiguous_unknown_or_empty_reference(database_url):
+    with session_scope(database_url) as session:
+        create_api_key(session=session, name="one")
+        create_api_key(session=session, name="two")
+        with pytest.raises(KeyLookupError, match=r"2 API keys have a prefix starting 'bl_'"):
+            find_api_key(session=session, ref="bl_")
+        with pytest.raises(KeyLookupError, match="no API key has the id or prefix '999'"):
+            find_api_key(session=session, ref="999")
+        with pytest.raises(KeyLookupError, match="no API key"):
+            find_api_key(session=session, ref="bl%")  # LIKE wildcards are taken literally
+        with pytest.raises(KeyLookupError, match="give a key's id or prefix"):
+            find_api_key(session=session, ref="  ")

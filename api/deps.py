@@ -1,4 +1,9 @@
-"""Request dependencies: settings, a database session per request, and API-key checks."""
+"""Request dependencies: settings, a database session per request, and API-key checks.
+
+Every request with a key looks the key up again (revoked at once, nothing cached). Scopes:
+a `read` key may only GET, `write` and `admin` keys may also write; which experiments a key
+may cancel or delete is checked by the experiment routes.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from persistence.keys import verify_api_key
-from persistence.models import ApiKey
+from persistence.models import ApiKey, KeyScope
 from persistence.settings import Settings
 
 bearer = HTTPBearer(
@@ -50,9 +55,16 @@ def _authenticate(session: Session, credentials: HTTPAuthorizationCredentials | 
     return key
 
 
-def require_key(session: SessionDep, credentials: Credentials) -> ApiKey:
-    """Write access: a valid, unrevoked API key."""
-    return _authenticate(session, credentials)
+def require_key(request: Request, session: SessionDep, credentials: Credentials) -> ApiKey:
+    """Write access: a valid, unrevoked API key of scope write or admin (403 for a read key)."""
+    key = _authenticate(session, credentials)
+    if not key.scope.includes(KeyScope.write):
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail=f"this API key has scope {key.scope.value!r}; {request.method} "
+            f"{request.url.path} needs scope 'write' or 'admin'",
+        )
+    return key
 
 
 def require_read(

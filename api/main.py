@@ -12,8 +12,10 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.cache import ResultCache
+from api.limits import BodySizeLimit
 from api.routes import dashboard, experiments, health, results, runs
-from api.schemas import UNION_FIELDS, UNION_TAGS
+from api.schemas import UNION_FIELDS, UNION_TAGS, QuotaError
+from persistence.crud import RunQuotaError
 from persistence.db import session_factory
 from persistence.settings import Settings, get_settings
 
@@ -69,6 +71,12 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_quota_exceeded(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RunQuotaError)
+    body = QuotaError(detail=str(exc), active=exc.active, requested=exc.requested, limit=exc.limit)
+    return JSONResponse(status_code=429, content=body.model_dump())
+
+
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(status_code=500, content={"detail": "internal server error"})
@@ -89,7 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(RunQuotaError, _on_quota_exceeded)
     app.add_exception_handler(Exception, _on_unexpected_error)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     for module in (experiments, runs, results, health, dashboard):
         app.include_router(module.router)
     return app

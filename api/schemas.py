@@ -381,3 +381,17 @@ class Readiness(BaseModel):
     status: str
     database: str
     broker: str
+
+
+class HTTPError(BaseModel):
+    """The body of every error but a validation error (422): what went wrong, in one sentence."""
+
+    detail: str
+
+
+class QuotaError(HTTPError):
+    """429: the experiment would take its key past the runs it may have unfinished at once."""
+
+    active: int = Field(description="the key's runs queued or in progress now")
+    requested: int = Field(description="runs the refused experiment would have added")
+    limit: int = Field(description="max_active_runs_per_key")

@@ -1,9 +1,14 @@
-"""Experiments: create a grid, list, read progress, cancel, delete."""
+"""Experiments: create a grid, list, read progress, cancel, delete.
+
+An experiment belongs to the key that created it. Any key may read it; only its owner or an
+admin key may cancel or delete it, and experiments made before owners existed (owner NULL)
+only an admin key. Creating one counts against the key's max_active_runs_per_key.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
@@ -15,6 +20,8 @@ from api.schemas import (
     ExperimentLinks,
     ExperimentPublic,
     ExperimentsPublic,
+    HTTPError,
+    QuotaError,
     RunCounts,
     RunPublic,
     RunsPublic,
@@ -22,7 +29,7 @@ from api.schemas import (
 )
 from api.spec import normalise_spec
 from persistence import crud
-from persistence.models import Experiment, ExperimentStatus, RunStatus
+from persistence.models import ApiKey, Experiment, ExperimentStatus, KeyScope, RunStatus
 from persistence.runs import cancel_experiment as cancel_runs
 from worker.dispatch import enqueue_runs, revoke_tasks
 
@@ -33,6 +40,17 @@ router = APIRouter(prefix="/experiments", tags=["experiments"])
 ExperimentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="experiment id")]
 Skip = Annotated[int, Query(ge=0, le=10_000_000)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+
+# The errors of write routes beyond 401, 404, 409 and 422 (api.deps, api.limits, api.main).
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": HTTPError, "description": "a read key, or someone else's experiment"},
+}
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": HTTPError, "description": "the body is over max_request_bytes"},
+}
+OVER_QUOTA: dict[int | str, dict[str, Any]] = {
+    429: {"model": QuotaError, "description": "the key would pass max_active_runs_per_key"},
+}
 
 
 def links(experiment_id: str) -> ExperimentLinks:
@@ -50,6 +68,22 @@ def load_experiment(session: SessionDep, experiment_id: str) -> Experiment:
     if experiment is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="experiment not found")
     return experiment
+
+
+def load_managed_experiment(
+    session: SessionDep, experiment_id: str, key: ApiKey, action: str
+) -> Experiment:
+    """The experiment, or 404; 403 unless `key` owns it or is an admin key."""
+    experiment = load_experiment(session, experiment_id)
+    if key.scope is KeyScope.admin or experiment.owner_key_id == key.id:
+        return experiment
+    if experiment.owner_key_id is None:
+        reason = "has no owner (it was made before keys owned experiments); only an admin key"
+    else:
+        reason = "belongs to another API key; only that key or an admin key"
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN, detail=f"experiment {experiment_id} {reason} may {action} it"
+    )
 
 
 def public(experiment: Experiment, progress: crud.Progress) -> ExperimentPublic:
@@ -79,7 +113,12 @@ def detail(session: SessionDep, experiment: Experiment) -> ExperimentDetail:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ExperimentCreated)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ExperimentCreated,
+    responses={**FORBIDDEN, **TOO_LARGE, **OVER_QUOTA},
+)
 def create_experiment(
     body: ExperimentCreate,
     session: SessionDep,
@@ -87,9 +126,16 @@ def create_experiment(
     key: CurrentKey,
     response: Response,
 ) -> ExperimentCreated:
-    """Create one queued run per grid cell in one transaction, then enqueue them."""
+    """Create one queued run per grid cell in one transaction, owned by the key, then enqueue
+    them (429 when they would take the key past max_active_runs_per_key)."""
     spec = normalise_spec(body, max_runs=settings.max_runs_per_experiment)
-    experiment, run_ids = crud.create_experiment(session=session, spec=spec)
+    crud.check_run_quota(
+        session=session,
+        owner_key_id=key.id,
+        requested=crud.grid_size(spec),
+        limit=settings.max_active_runs_per_key,
+    )
+    experiment, run_ids = crud.create_experiment(session=session, spec=spec, owner_key_id=key.id)
     session.commit()
     try:
         enqueue_runs(run_ids, settings=settings)
@@ -121,12 +167,17 @@ def get_experiment(
     return detail(session, load_experiment(session, experiment_id))
 
 
-@router.post("/{experiment_id}/cancel", response_model=ExperimentDetail)
+@router.post(
+    "/{experiment_id}/cancel",
+    response_model=ExperimentDetail,
+    responses={**FORBIDDEN, **TOO_LARGE},
+)
 def cancel_experiment(
     experiment_id: ExperimentId, session: SessionDep, settings: SettingsDep, key: CurrentKey
 ) -> ExperimentDetail:
-    """Cancel queued runs now and ask running ones to stop; finished experiments are unchanged."""
-    load_experiment(session, experiment_id)
+    """Cancel queued runs now and ask running ones to stop; finished experiments are unchanged
+    (403 unless the key owns the experiment or is an admin key)."""
+    load_managed_experiment(session, experiment_id, key, "cancel")
     task_ids = cancel_runs(session=session, experiment_id=experiment_id)
     try:
         revoke_tasks(task_ids, settings=settings)
@@ -136,7 +187,11 @@ def cancel_experiment(
     return detail(session, load_experiment(session, experiment_id))
 
 
-@router.delete("/{experiment_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{experiment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**FORBIDDEN, **TOO_LARGE},
+)
 def delete_experiment(
     experiment_id: ExperimentId,
     request: Request,
@@ -144,7 +199,9 @@ def delete_experiment(
     settings: SettingsDep,
     key: CurrentKey,
 ) -> Response:
-    """Delete a finished or cancelled experiment with its runs, results and files (409 if busy)."""
+    """Delete a finished or cancelled experiment with its runs, results and files (409 if busy;
+    403 unless the key owns it or is an admin key)."""
+    load_managed_experiment(session, experiment_id, key, "delete")
     try:
         found = crud.delete_experiment(
             session=session,

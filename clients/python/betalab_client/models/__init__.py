@@ -21,7 +21,9 @@ from .findings_public import FindingsPublic
 from .get_curve_image_model_type_type_0 import GetCurveImageModelTypeType0
 from .get_curve_model_type_type_0 import GetCurveModelTypeType0
 from .health import Health
+from .http_error import HTTPError
 from .http_validation_error import HTTPValidationError
+from .quota_error import QuotaError
 from .readiness import Readiness
 from .run_counts import RunCounts
 from .run_detail import RunDetail
@@ -60,7 +62,9 @@ __all__ = (
     "GetCurveImageModelTypeType0",
     "GetCurveModelTypeType0",
     "Health",
+    "HTTPError",
     "HTTPValidationError",
+    "QuotaError",
     "Readiness",
     "RunCounts",
     "RunDetail",

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.experiment_detail import ExperimentDetail
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
 
@@ -27,11 +28,21 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ExperimentDetail | HTTPValidationError | None:
+) -> ExperimentDetail | HTTPError | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = ExperimentDetail.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 403:
+        response_403 = HTTPError.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = HTTPError.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -46,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ExperimentDetail | HTTPValidationError]:
+) -> Response[ExperimentDetail | HTTPError | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -59,10 +70,11 @@ def sync_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[ExperimentDetail | HTTPValidationError]:
+) -> Response[ExperimentDetail | HTTPError | HTTPValidationError]:
     """Cancel Experiment
 
-     Cancel queued runs now and ask running ones to stop; finished experiments are unchanged.
+     Cancel queued runs now and ask running ones to stop; finished experiments are unchanged
+    (403 unless the key owns the experiment or is an admin key).
 
     Args:
         experiment_id (str): experiment id
@@ -72,7 +84,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExperimentDetail | HTTPValidationError]
+        Response[ExperimentDetail | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -90,10 +102,11 @@ def sync(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> ExperimentDetail | HTTPValidationError | None:
+) -> ExperimentDetail | HTTPError | HTTPValidationError | None:
     """Cancel Experiment
 
-     Cancel queued runs now and ask running ones to stop; finished experiments are unchanged.
+     Cancel queued runs now and ask running ones to stop; finished experiments are unchanged
+    (403 unless the key owns the experiment or is an admin key).
 
     Args:
         experiment_id (str): experiment id
@@ -103,7 +116,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExperimentDetail | HTTPValidationError
+        ExperimentDetail | HTTPError | HTTPValidationError
     """
 
     return sync_detailed(
@@ -116,10 +129,11 @@ async def asyncio_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[ExperimentDetail | HTTPValidationError]:
+) -> Response[ExperimentDetail | HTTPError | HTTPValidationError]:
     """Cancel Experiment
 
-     Cancel queued runs now and ask running ones to stop; finished experiments are unchanged.
+     Cancel queued runs now and ask running ones to stop; finished experiments are unchanged
+    (403 unless the key owns the experiment or is an admin key).
 
     Args:
         experiment_id (str): experiment id
@@ -129,7 +143,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExperimentDetail | HTTPValidationError]
+        Response[ExperimentDetail | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -145,10 +159,11 @@ async def asyncio(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> ExperimentDetail | HTTPValidationError | None:
+) -> ExperimentDetail | HTTPError | HTTPValidationError | None:
     """Cancel Experiment
 
-     Cancel queued runs now and ask running ones to stop; finished experiments are unchanged.
+     Cancel queued runs now and ask running ones to stop; finished experiments are unchanged
+    (403 unless the key owns the experiment or is an admin key).
 
     Args:
         experiment_id (str): experiment id
@@ -158,7 +173,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExperimentDetail | HTTPValidationError
+        ExperimentDetail | HTTPError | HTTPValidationError
     """
 
     return (

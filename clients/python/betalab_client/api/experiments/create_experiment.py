@@ -7,7 +7,9 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.experiment_create import ExperimentCreate
 from ...models.experiment_created import ExperimentCreated
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
+from ...models.quota_error import QuotaError
 from ...types import Response
 
 
@@ -32,16 +34,31 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ExperimentCreated | HTTPValidationError | None:
+) -> ExperimentCreated | HTTPError | HTTPValidationError | QuotaError | None:
     if response.status_code == 201:
         response_201 = ExperimentCreated.from_dict(response.json())
 
         return response_201
 
+    if response.status_code == 403:
+        response_403 = HTTPError.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = HTTPError.from_dict(response.json())
+
+        return response_413
+
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 429:
+        response_429 = QuotaError.from_dict(response.json())
+
+        return response_429
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -51,7 +68,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ExperimentCreated | HTTPValidationError]:
+) -> Response[ExperimentCreated | HTTPError | HTTPValidationError | QuotaError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,10 +81,11 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ExperimentCreate,
-) -> Response[ExperimentCreated | HTTPValidationError]:
+) -> Response[ExperimentCreated | HTTPError | HTTPValidationError | QuotaError]:
     """Create Experiment
 
-     Create one queued run per grid cell in one transaction, then enqueue them.
+     Create one queued run per grid cell in one transaction, owned by the key, then enqueue
+    them (429 when they would take the key past max_active_runs_per_key).
 
     Args:
         body (ExperimentCreate): A grid of runs: model types x betas x seeds (x label fractions
@@ -78,7 +96,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExperimentCreated | HTTPValidationError]
+        Response[ExperimentCreated | HTTPError | HTTPValidationError | QuotaError]
     """
 
     kwargs = _get_kwargs(
@@ -96,10 +114,11 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ExperimentCreate,
-) -> ExperimentCreated | HTTPValidationError | None:
+) -> ExperimentCreated | HTTPError | HTTPValidationError | QuotaError | None:
     """Create Experiment
 
-     Create one queued run per grid cell in one transaction, then enqueue them.
+     Create one queued run per grid cell in one transaction, owned by the key, then enqueue
+    them (429 when they would take the key past max_active_runs_per_key).
 
     Args:
         body (ExperimentCreate): A grid of runs: model types x betas x seeds (x label fractions
@@ -110,7 +129,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExperimentCreated | HTTPValidationError
+        ExperimentCreated | HTTPError | HTTPValidationError | QuotaError
     """
 
     return sync_detailed(
@@ -123,10 +142,11 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ExperimentCreate,
-) -> Response[ExperimentCreated | HTTPValidationError]:
+) -> Response[ExperimentCreated | HTTPError | HTTPValidationError | QuotaError]:
     """Create Experiment
 
-     Create one queued run per grid cell in one transaction, then enqueue them.
+     Create one queued run per grid cell in one transaction, owned by the key, then enqueue
+    them (429 when they would take the key past max_active_runs_per_key).
 
     Args:
         body (ExperimentCreate): A grid of runs: model types x betas x seeds (x label fractions
@@ -137,7 +157,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExperimentCreated | HTTPValidationError]
+        Response[ExperimentCreated | HTTPError | HTTPValidationError | QuotaError]
     """
 
     kwargs = _get_kwargs(
@@ -153,10 +173,11 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ExperimentCreate,
-) -> ExperimentCreated | HTTPValidationError | None:
+) -> ExperimentCreated | HTTPError | HTTPValidationError | QuotaError | None:
     """Create Experiment
 
-     Create one queued run per grid cell in one transaction, then enqueue them.
+     Create one queued run per grid cell in one transaction, owned by the key, then enqueue
+    them (429 when they would take the key past max_active_runs_per_key).
 
     Args:
         body (ExperimentCreate): A grid of runs: model types x betas x seeds (x label fractions
@@ -167,7 +188,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExperimentCreated | HTTPValidationError
+        ExperimentCreated | HTTPError | HTTPValidationError | QuotaError
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
 
@@ -26,10 +27,20 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPValidationError | None:
+) -> Any | HTTPError | HTTPValidationError | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
+
+    if response.status_code == 403:
+        response_403 = HTTPError.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = HTTPError.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -44,7 +55,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | HTTPError | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -57,10 +68,11 @@ def sync_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | HTTPError | HTTPValidationError]:
     """Delete Experiment
 
-     Delete a finished or cancelled experiment with its runs, results and files (409 if busy).
+     Delete a finished or cancelled experiment with its runs, results and files (409 if busy;
+    403 unless the key owns it or is an admin key).
 
     Args:
         experiment_id (str): experiment id
@@ -70,7 +82,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -88,10 +100,11 @@ def sync(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPValidationError | None:
+) -> Any | HTTPError | HTTPValidationError | None:
     """Delete Experiment
 
-     Delete a finished or cancelled experiment with its runs, results and files (409 if busy).
+     Delete a finished or cancelled experiment with its runs, results and files (409 if busy;
+    403 unless the key owns it or is an admin key).
 
     Args:
         experiment_id (str): experiment id
@@ -101,7 +114,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | HTTPError | HTTPValidationError
     """
 
     return sync_detailed(
@@ -114,10 +127,11 @@ async def asyncio_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | HTTPError | HTTPValidationError]:
     """Delete Experiment
 
-     Delete a finished or cancelled experiment with its runs, results and files (409 if busy).
+     Delete a finished or cancelled experiment with its runs, results and files (409 if busy;
+    403 unless the key owns it or is an admin key).
 
     Args:
         experiment_id (str): experiment id
@@ -127,7 +141,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -143,10 +157,11 @@ async def asyncio(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPValidationError | None:
+) -> Any | HTTPError | HTTPValidationError | None:
     """Delete Experiment
 
-     Delete a finished or cancelled experiment with its runs, results and files (409 if busy).
+     Delete a finished or cancelled experiment with its runs, results and files (409 if busy;
+    403 unless the key owns it or is an admin key).
 
     Args:
         experiment_id (str): experiment id
@@ -156,7 +171,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | HTTPError | HTTPValidationError
     """
 
     return (

@@ -24,15 +24,16 @@ class ExitCode(enum.IntEnum):
 
     OK = 0
     RUNS_FAILED = 1
-    USAGE = 2  # bad arguments, bad spec, unknown experiment
+    USAGE = 2  # bad arguments, bad spec, unknown experiment, over a quota or size limit
     UNREACHABLE = 3
-    AUTH = 4
+    AUTH = 4  # no key, a bad or revoked one, or one not allowed to do this
     SERVER_ERROR = 5
 
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 runs failed or were cancelled; 2 usage error or bad spec; "
-    "3 server unreachable; 4 missing or bad API key; 5 unexpected server error."
+    "Exit codes: 0 ok; 1 runs failed or were cancelled; 2 usage error, bad spec or over a "
+    "limit; 3 server unreachable; 4 missing or bad API key, or one not allowed to do this; "
+    "5 unexpected server error."
 )
 
 
@@ -86,11 +87,15 @@ def error_for(response: Response[Any]) -> CliError:
     """The CliError matching an unsuccessful HTTP response."""
     status = int(response.status_code)
     detail = _detail(response)
-    if status in (401, 403):
+    if status == 401:
         return CliError(
             ExitCode.AUTH,
             f"authentication failed ({status}): {detail} (use --api-key or BETALAB_API_KEY)",
         )
+    if status == 403:
+        return CliError(ExitCode.AUTH, f"not allowed ({status}): {detail}")
+    if status in (413, 429):
+        return CliError(ExitCode.USAGE, f"refused ({status}): {detail}")
     if status == 422 and isinstance(detail, list):
         fields = "; ".join(
             f"{_field_path(e.get('loc', []))}: {e.get('msg', '')}"

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+from betalab_client.types import Response
 
+from betalab_cli.connection import ExitCode, error_for
 from tests.cli.conftest import betalab, betalab_process
 from tests.utils.processes import free_port
 from tests.utils.service import Service
@@ -95,3 +98,19 @@ def test_serve_external_refuses_to_start_without_a_database_and_broker_url(
     words = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.stderr).split())  # unwrap rich's box
     assert "--external needs BETALAB_DATABASE_URL and BETALAB_BROKER_URL" in words
     assert not (tmp_path / "broker").exists()  # no embedded broker was started
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message"),
+    [
+        (403, ExitCode.AUTH, "not allowed (403): why"),
+        (413, ExitCode.USAGE, "refused (413): why"),
+        (429, ExitCode.USAGE, "refused (429): why"),
+        (500, ExitCode.SERVER_ERROR, "server error 500: why"),
+    ],
+)
+def test_refusals_map_to_their_exit_codes(status: int, code: ExitCode, message: str) -> None:
+    body = json.dumps({"detail": "why"}).encode()
+    response = Response(status_code=HTTPStatus(status), content=body, headers={}, parsed=None)
+    error = error_for(response)
+    assert (error.code, error.message) == (code, message)

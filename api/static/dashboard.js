@@ -481,7 +481,9 @@
       request("POST", "/experiments/" + enc(id) + "/cancel").then(function (r) {
         var area = document.getElementById("cancel-area");
         if (r.status === 401 || r.status === 403) {
-          area.replaceChildren(keyPrompt("Cancelling needs an API key.", doCancel));
+          /* 403: a read key, or someone else's experiment; the server says which. */
+          var why = r.status === 403 ? detailText(r.data) : "Cancelling needs an API key.";
+          area.replaceChildren(keyPrompt(why, doCancel));
           return;
         }
         if (!r.ok) {

@@ -21,9 +21,8 @@ from pydantic import (
 )
 
 from persistence.models import ExperimentStatus, RunStatus
+from vae_core.config import DEVICE_PATTERN, MODEL_TYPES, PRESETS, TrainConfig
 from vae_core.metrics.registry import validate_metrics
-from vae_core.models import MODEL_TYPES
-from vae_core.train import DEVICE_PATTERN, PRESETS, TrainConfig
 
 MAX_BETAS = 10_000
 ModelType = Literal[MODEL_TYPES]  # type: ignore[valid-type]

@@ -8,8 +8,8 @@ from fastapi.exceptions import RequestValidationError
 
 from api.schemas import ExperimentCreate
 from persistence.crud import grid_size
+from vae_core.config import get_train_config
 from vae_core.metrics.registry import DEFAULT_METRICS, METRICS
-from vae_core.train import get_train_config
 
 
 def _error(loc: tuple[str | int, ...], msg: str, kind: str = "value_error") -> dict[str, Any]:

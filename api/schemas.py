@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import typing
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -23,6 +24,15 @@ from pydantic import (
 from persistence.models import ExperimentStatus, RunStatus
 from vae_core.config import DEVICE_PATTERN, MODEL_TYPES, PRESETS, TrainConfig
 from vae_core.metrics.registry import validate_metrics
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """The database stores UTC; SQLite hands it back naive. Serve it with its zone, always."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# An RFC 3339 date-time with its offset (`...Z`), the same on SQLite and PostgreSQL.
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 MAX_BETAS = 10_000
 ModelType = Literal[MODEL_TYPES]  # type: ignore[valid-type]
@@ -242,9 +252,9 @@ class ExperimentPublic(Public):
     status: ExperimentStatus
     run_count: int
     cancel_requested: bool
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    finished_at: UtcDatetime | None
     counts: RunCounts
     progress: float
     eta_seconds: float | None
@@ -280,10 +290,10 @@ class RunPublic(Public):
         description="what training ran in: fp32 or bf16 (autocast); null until it finishes"
     )
     compute_seconds: float
-    enqueued_at: datetime | None
-    started_at: datetime | None
-    heartbeat_at: datetime | None
-    finished_at: datetime | None
+    enqueued_at: UtcDatetime | None
+    started_at: UtcDatetime | None
+    heartbeat_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
 
 
 class RunSummary(RunPublic):

@@ -153,7 +153,13 @@ def _seeds_shape(value: Any) -> str | None:
 
 
 Betas = Annotated[
-    Annotated[Annotated[list[Beta], Field(min_length=1, max_length=MAX_BETAS)], Tag("list")]
+    Annotated[
+        Annotated[
+            list[Beta],
+            Field(min_length=1, max_length=MAX_BETAS, json_schema_extra={"uniqueItems": True}),
+        ],
+        Tag("list"),
+    ]
     | Annotated[BetaRange, Tag("range")],
     Discriminator(
         _betas_shape,
@@ -163,7 +169,12 @@ Betas = Annotated[
 ]
 Seeds = Annotated[
     Annotated[Annotated[int, Field(ge=1, le=100)], Tag("count")]
-    | Annotated[Annotated[list[Seed], Field(min_length=1, max_length=100)], Tag("list")],
+    | Annotated[
+        Annotated[
+            list[Seed], Field(min_length=1, max_length=100, json_schema_extra={"uniqueItems": True})
+        ],
+        Tag("list"),
+    ],
     Discriminator(
         _seeds_shape,
         custom_error_type="seeds_shape",
@@ -177,12 +188,19 @@ class ExperimentCreate(Strict):
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     dataset: Dataset
-    model_types: Annotated[list[ModelType], Field(min_length=1, max_length=len(MODEL_TYPES))]
+    model_types: Annotated[
+        list[ModelType],
+        Field(min_length=1, max_length=len(MODEL_TYPES), json_schema_extra={"uniqueItems": True}),
+    ]
     betas: Betas = Field(description="explicit betas, or an inclusive range {start, stop, step}")
     seeds: Seeds = Field(description="a count n (seeds 0..n-1) or an explicit list of seeds")
-    label_fractions: Annotated[list[LabelFraction], Field(min_length=1, max_length=20)] | None = (
-        Field(default=None, description="MNIST only: fractions of labels for the probes; [1.0]")
-    )
+    label_fractions: (
+        Annotated[
+            list[LabelFraction],
+            Field(min_length=1, max_length=20, json_schema_extra={"uniqueItems": True}),
+        ]
+        | None
+    ) = Field(default=None, description="MNIST only: fractions of labels for the probes; [1.0]")
     metrics: Annotated[list[str], Field(min_length=1, max_length=20)] | None = Field(
         default=None, description="metric groups; default per dataset"
     )

@@ -8,11 +8,19 @@ only an admin key. Creating one counts against the key's max_active_runs_per_key
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from api.deps import CurrentKey, ReadAccess, SessionDep, SettingsDep
+from api.responses import (
+    CONFLICT,
+    FORBIDDEN,
+    NOT_FOUND,
+    OVER_QUOTA,
+    TOO_LARGE,
+    UNAUTHORIZED,
+)
 from api.schemas import (
     ExperimentCreate,
     ExperimentCreated,
@@ -20,8 +28,6 @@ from api.schemas import (
     ExperimentLinks,
     ExperimentPublic,
     ExperimentsPublic,
-    HTTPError,
-    QuotaError,
     RunCounts,
     RunPublic,
     RunsPublic,
@@ -35,22 +41,11 @@ from worker.dispatch import enqueue_runs, revoke_tasks
 
 logger = logging.getLogger("betalab.api")
 
-router = APIRouter(prefix="/experiments", tags=["experiments"])
+router = APIRouter(prefix="/experiments", tags=["experiments"], responses=UNAUTHORIZED)
 
 ExperimentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="experiment id")]
 Skip = Annotated[int, Query(ge=0, le=10_000_000)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
-
-# The errors of write routes beyond 401, 404, 409 and 422 (api.deps, api.limits, api.main).
-FORBIDDEN: dict[int | str, dict[str, Any]] = {
-    403: {"model": HTTPError, "description": "a read key, or someone else's experiment"},
-}
-TOO_LARGE: dict[int | str, dict[str, Any]] = {
-    413: {"model": HTTPError, "description": "the body is over max_request_bytes"},
-}
-OVER_QUOTA: dict[int | str, dict[str, Any]] = {
-    429: {"model": QuotaError, "description": "the key would pass max_active_runs_per_key"},
-}
 
 
 def links(experiment_id: str) -> ExperimentLinks:
@@ -159,7 +154,7 @@ def list_experiments(
     return ExperimentsPublic(data=[public(e, progress[e.id]) for e in page], count=count)
 
 
-@router.get("/{experiment_id}", response_model=ExperimentDetail)
+@router.get("/{experiment_id}", response_model=ExperimentDetail, responses=NOT_FOUND)
 def get_experiment(
     experiment_id: ExperimentId, session: SessionDep, access: ReadAccess
 ) -> ExperimentDetail:
@@ -170,7 +165,7 @@ def get_experiment(
 @router.post(
     "/{experiment_id}/cancel",
     response_model=ExperimentDetail,
-    responses={**FORBIDDEN, **TOO_LARGE},
+    responses={**FORBIDDEN, **NOT_FOUND, **TOO_LARGE},
 )
 def cancel_experiment(
     experiment_id: ExperimentId, session: SessionDep, settings: SettingsDep, key: CurrentKey
@@ -190,7 +185,7 @@ def cancel_experiment(
 @router.delete(
     "/{experiment_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**FORBIDDEN, **TOO_LARGE},
+    responses={**FORBIDDEN, **NOT_FOUND, **CONFLICT, **TOO_LARGE},
 )
 def delete_experiment(
     experiment_id: ExperimentId,
@@ -219,7 +214,7 @@ def delete_experiment(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{experiment_id}/runs", response_model=RunsPublic)
+@router.get("/{experiment_id}/runs", response_model=RunsPublic, responses=NOT_FOUND)
 def list_experiment_runs(
     experiment_id: ExperimentId,
     session: SessionDep,

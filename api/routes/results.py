@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 
 from api.deps import ReadAccess, SessionDep
 from api.plots import curve_png
+from api.responses import NOT_FOUND, UNAUTHORIZED
 from api.routes.experiments import ExperimentId, load_experiment
 from api.schemas import CurvePublic, FindingsPublic, ModelType
 from persistence import crud
@@ -20,7 +21,7 @@ from vae_core.analysis.aggregate import curve
 from vae_core.analysis.findings import ALPHA, METRIC_FOR, findings
 from vae_core.metrics.registry import METRICS
 
-router = APIRouter(prefix="/results", tags=["results"])
+router = APIRouter(prefix="/results", tags=["results"], responses={**UNAUTHORIZED, **NOT_FOUND})
 
 Metric = Annotated[str, Query(min_length=1, max_length=64, description="a result key")]
 LabelFraction = Annotated[float | None, Query(gt=0, le=1)]

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from api.deps import ReadAccess, SessionDep
+from api.responses import NOT_FOUND, UNAUTHORIZED
 from api.schemas import RunDetail, RunEpochPublic, RunPublic
 from persistence import crud
 
-router = APIRouter(prefix="/runs", tags=["runs"])
+router = APIRouter(prefix="/runs", tags=["runs"], responses={**UNAUTHORIZED, **NOT_FOUND})
 
 RunId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="run id")]
 PNG: dict[int | str, dict[str, Any]] = {

@@ -34,10 +34,20 @@ def _parse_response(
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
     if response.status_code == 403:
         response_403 = HTTPError.from_dict(response.json())
 
         return response_403
+
+    if response.status_code == 404:
+        response_404 = HTTPError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 413:
         response_413 = HTTPError.from_dict(response.json())

@@ -40,6 +40,11 @@ def _parse_response(
 
         return response_201
 
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
     if response.status_code == 403:
         response_403 = HTTPError.from_dict(response.json())
 

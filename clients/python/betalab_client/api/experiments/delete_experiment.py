@@ -32,10 +32,25 @@ def _parse_response(
         response_204 = cast(Any, None)
         return response_204
 
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
     if response.status_code == 403:
         response_403 = HTTPError.from_dict(response.json())
 
         return response_403
+
+    if response.status_code == 404:
+        response_404 = HTTPError.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = HTTPError.from_dict(response.json())
+
+        return response_409
 
     if response.status_code == 413:
         response_413 = HTTPError.from_dict(response.json())

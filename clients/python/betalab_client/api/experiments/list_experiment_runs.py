@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...models.run_status import RunStatus
 from ...models.runs_public import RunsPublic
@@ -50,11 +51,21 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | RunsPublic | None:
+) -> HTTPError | HTTPValidationError | RunsPublic | None:
     if response.status_code == 200:
         response_200 = RunsPublic.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = HTTPError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -69,7 +80,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | RunsPublic]:
+) -> Response[HTTPError | HTTPValidationError | RunsPublic]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +96,7 @@ def sync_detailed(
     status: None | RunStatus | Unset = UNSET,
     skip: int | Unset = 0,
     limit: int | Unset = 100,
-) -> Response[HTTPValidationError | RunsPublic]:
+) -> Response[HTTPError | HTTPValidationError | RunsPublic]:
     """List Experiment Runs
 
      An experiment's runs in grid order, each with its result values.
@@ -101,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | RunsPublic]
+        Response[HTTPError | HTTPValidationError | RunsPublic]
     """
 
     kwargs = _get_kwargs(
@@ -125,7 +136,7 @@ def sync(
     status: None | RunStatus | Unset = UNSET,
     skip: int | Unset = 0,
     limit: int | Unset = 100,
-) -> HTTPValidationError | RunsPublic | None:
+) -> HTTPError | HTTPValidationError | RunsPublic | None:
     """List Experiment Runs
 
      An experiment's runs in grid order, each with its result values.
@@ -141,7 +152,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | RunsPublic
+        HTTPError | HTTPValidationError | RunsPublic
     """
 
     return sync_detailed(
@@ -160,7 +171,7 @@ async def asyncio_detailed(
     status: None | RunStatus | Unset = UNSET,
     skip: int | Unset = 0,
     limit: int | Unset = 100,
-) -> Response[HTTPValidationError | RunsPublic]:
+) -> Response[HTTPError | HTTPValidationError | RunsPublic]:
     """List Experiment Runs
 
      An experiment's runs in grid order, each with its result values.
@@ -176,7 +187,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | RunsPublic]
+        Response[HTTPError | HTTPValidationError | RunsPublic]
     """
 
     kwargs = _get_kwargs(
@@ -198,7 +209,7 @@ async def asyncio(
     status: None | RunStatus | Unset = UNSET,
     skip: int | Unset = 0,
     limit: int | Unset = 100,
-) -> HTTPValidationError | RunsPublic | None:
+) -> HTTPError | HTTPValidationError | RunsPublic | None:
     """List Experiment Runs
 
      An experiment's runs in grid order, each with its result values.
@@ -214,7 +225,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | RunsPublic
+        HTTPError | HTTPValidationError | RunsPublic
     """
 
     return (

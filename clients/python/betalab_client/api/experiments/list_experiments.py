@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.experiment_status import ExperimentStatus
 from ...models.experiments_public import ExperimentsPublic
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
 
@@ -46,11 +47,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ExperimentsPublic | HTTPValidationError | None:
+) -> ExperimentsPublic | HTTPError | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = ExperimentsPublic.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -65,7 +71,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ExperimentsPublic | HTTPValidationError]:
+) -> Response[ExperimentsPublic | HTTPError | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -80,7 +86,7 @@ def sync_detailed(
     status: ExperimentStatus | None | Unset = UNSET,
     skip: int | Unset = 0,
     limit: int | Unset = 100,
-) -> Response[ExperimentsPublic | HTTPValidationError]:
+) -> Response[ExperimentsPublic | HTTPError | HTTPValidationError]:
     """List Experiments
 
      Experiments, newest first, each with its run counts, progress and ETA.
@@ -95,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExperimentsPublic | HTTPValidationError]
+        Response[ExperimentsPublic | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -117,7 +123,7 @@ def sync(
     status: ExperimentStatus | None | Unset = UNSET,
     skip: int | Unset = 0,
     limit: int | Unset = 100,
-) -> ExperimentsPublic | HTTPValidationError | None:
+) -> ExperimentsPublic | HTTPError | HTTPValidationError | None:
     """List Experiments
 
      Experiments, newest first, each with its run counts, progress and ETA.
@@ -132,7 +138,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExperimentsPublic | HTTPValidationError
+        ExperimentsPublic | HTTPError | HTTPValidationError
     """
 
     return sync_detailed(
@@ -149,7 +155,7 @@ async def asyncio_detailed(
     status: ExperimentStatus | None | Unset = UNSET,
     skip: int | Unset = 0,
     limit: int | Unset = 100,
-) -> Response[ExperimentsPublic | HTTPValidationError]:
+) -> Response[ExperimentsPublic | HTTPError | HTTPValidationError]:
     """List Experiments
 
      Experiments, newest first, each with its run counts, progress and ETA.
@@ -164,7 +170,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ExperimentsPublic | HTTPValidationError]
+        Response[ExperimentsPublic | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -184,7 +190,7 @@ async def asyncio(
     status: ExperimentStatus | None | Unset = UNSET,
     skip: int | Unset = 0,
     limit: int | Unset = 100,
-) -> ExperimentsPublic | HTTPValidationError | None:
+) -> ExperimentsPublic | HTTPError | HTTPValidationError | None:
     """List Experiments
 
      Experiments, newest first, each with its run counts, progress and ETA.
@@ -199,7 +205,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ExperimentsPublic | HTTPValidationError
+        ExperimentsPublic | HTTPError | HTTPValidationError
     """
 
     return (

@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.curve_public import CurvePublic
 from ...models.get_curve_model_type_type_0 import GetCurveModelTypeType0
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
 
@@ -55,11 +56,21 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CurvePublic | HTTPValidationError | None:
+) -> CurvePublic | HTTPError | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = CurvePublic.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = HTTPError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -74,7 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CurvePublic | HTTPValidationError]:
+) -> Response[CurvePublic | HTTPError | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -90,7 +101,7 @@ def sync_detailed(
     metric: str,
     model_type: GetCurveModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
-) -> Response[CurvePublic | HTTPValidationError]:
+) -> Response[CurvePublic | HTTPError | HTTPValidationError]:
     """Get Curve
 
      Mean, std, bootstrap 95% CI and raw values per beta over completed runs, with trends.
@@ -106,7 +117,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CurvePublic | HTTPValidationError]
+        Response[CurvePublic | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -130,7 +141,7 @@ def sync(
     metric: str,
     model_type: GetCurveModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
-) -> CurvePublic | HTTPValidationError | None:
+) -> CurvePublic | HTTPError | HTTPValidationError | None:
     """Get Curve
 
      Mean, std, bootstrap 95% CI and raw values per beta over completed runs, with trends.
@@ -146,7 +157,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CurvePublic | HTTPValidationError
+        CurvePublic | HTTPError | HTTPValidationError
     """
 
     return sync_detailed(
@@ -165,7 +176,7 @@ async def asyncio_detailed(
     metric: str,
     model_type: GetCurveModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
-) -> Response[CurvePublic | HTTPValidationError]:
+) -> Response[CurvePublic | HTTPError | HTTPValidationError]:
     """Get Curve
 
      Mean, std, bootstrap 95% CI and raw values per beta over completed runs, with trends.
@@ -181,7 +192,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CurvePublic | HTTPValidationError]
+        Response[CurvePublic | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -203,7 +214,7 @@ async def asyncio(
     metric: str,
     model_type: GetCurveModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
-) -> CurvePublic | HTTPValidationError | None:
+) -> CurvePublic | HTTPError | HTTPValidationError | None:
     """Get Curve
 
      Mean, std, bootstrap 95% CI and raw values per beta over completed runs, with trends.
@@ -219,7 +230,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CurvePublic | HTTPValidationError
+        CurvePublic | HTTPError | HTTPValidationError
     """
 
     return (

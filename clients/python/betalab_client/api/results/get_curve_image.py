@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.get_curve_image_model_type_type_0 import GetCurveImageModelTypeType0
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
 
@@ -54,10 +55,20 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPValidationError | None:
+) -> Any | HTTPError | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = cast(Any, None)
         return response_200
+
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = HTTPError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -72,7 +83,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | HTTPError | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -88,7 +99,7 @@ def sync_detailed(
     metric: str,
     model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | HTTPError | HTTPValidationError]:
     """Get Curve Image
 
      The curve drawn one panel per model type, error bars one standard deviation.
@@ -104,7 +115,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -128,7 +139,7 @@ def sync(
     metric: str,
     model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
-) -> Any | HTTPValidationError | None:
+) -> Any | HTTPError | HTTPValidationError | None:
     """Get Curve Image
 
      The curve drawn one panel per model type, error bars one standard deviation.
@@ -144,7 +155,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | HTTPError | HTTPValidationError
     """
 
     return sync_detailed(
@@ -163,7 +174,7 @@ async def asyncio_detailed(
     metric: str,
     model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | HTTPError | HTTPValidationError]:
     """Get Curve Image
 
      The curve drawn one panel per model type, error bars one standard deviation.
@@ -179,7 +190,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -201,7 +212,7 @@ async def asyncio(
     metric: str,
     model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
-) -> Any | HTTPValidationError | None:
+) -> Any | HTTPError | HTTPValidationError | None:
     """Get Curve Image
 
      The curve drawn one panel per model type, error bars one standard deviation.
@@ -217,7 +228,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | HTTPError | HTTPValidationError
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.findings_public import FindingsPublic
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
 
@@ -27,11 +28,21 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> FindingsPublic | HTTPValidationError | None:
+) -> FindingsPublic | HTTPError | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = FindingsPublic.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = HTTPError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -46,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[FindingsPublic | HTTPValidationError]:
+) -> Response[FindingsPublic | HTTPError | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -59,7 +70,7 @@ def sync_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[FindingsPublic | HTTPValidationError]:
+) -> Response[FindingsPublic | HTTPError | HTTPValidationError]:
     """Get Findings
 
      The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
@@ -73,7 +84,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[FindingsPublic | HTTPValidationError]
+        Response[FindingsPublic | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -91,7 +102,7 @@ def sync(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> FindingsPublic | HTTPValidationError | None:
+) -> FindingsPublic | HTTPError | HTTPValidationError | None:
     """Get Findings
 
      The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
@@ -105,7 +116,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        FindingsPublic | HTTPValidationError
+        FindingsPublic | HTTPError | HTTPValidationError
     """
 
     return sync_detailed(
@@ -118,7 +129,7 @@ async def asyncio_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[FindingsPublic | HTTPValidationError]:
+) -> Response[FindingsPublic | HTTPError | HTTPValidationError]:
     """Get Findings
 
      The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
@@ -132,7 +143,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[FindingsPublic | HTTPValidationError]
+        Response[FindingsPublic | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -148,7 +159,7 @@ async def asyncio(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> FindingsPublic | HTTPValidationError | None:
+) -> FindingsPublic | HTTPError | HTTPValidationError | None:
     """Get Findings
 
      The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
@@ -162,7 +173,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        FindingsPublic | HTTPValidationError
+        FindingsPublic | HTTPError | HTTPValidationError
     """
 
     return (

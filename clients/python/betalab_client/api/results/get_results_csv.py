@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
 
@@ -26,10 +27,20 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPValidationError | None:
+) -> Any | HTTPError | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = cast(Any, None)
         return response_200
+
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = HTTPError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -44,7 +55,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | HTTPError | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -57,7 +68,7 @@ def sync_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | HTTPError | HTTPValidationError]:
     """Get Results Csv
 
      Every run and metric value; runs without values get one row with an empty metric.
@@ -70,7 +81,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -88,7 +99,7 @@ def sync(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPValidationError | None:
+) -> Any | HTTPError | HTTPValidationError | None:
     """Get Results Csv
 
      Every run and metric value; runs without values get one row with an empty metric.
@@ -101,7 +112,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | HTTPError | HTTPValidationError
     """
 
     return sync_detailed(
@@ -114,7 +125,7 @@ async def asyncio_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | HTTPError | HTTPValidationError]:
     """Get Results Csv
 
      Every run and metric value; runs without values get one row with an empty metric.
@@ -127,7 +138,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -143,7 +154,7 @@ async def asyncio(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPValidationError | None:
+) -> Any | HTTPError | HTTPValidationError | None:
     """Get Results Csv
 
      Every run and metric value; runs without values get one row with an empty metric.
@@ -156,7 +167,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | HTTPError | HTTPValidationError
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...models.run_detail import RunDetail
 from ...types import Response
@@ -27,11 +28,21 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | RunDetail | None:
+) -> HTTPError | HTTPValidationError | RunDetail | None:
     if response.status_code == 200:
         response_200 = RunDetail.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = HTTPError.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -46,7 +57,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | RunDetail]:
+) -> Response[HTTPError | HTTPValidationError | RunDetail]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -59,7 +70,7 @@ def sync_detailed(
     run_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[HTTPValidationError | RunDetail]:
+) -> Response[HTTPError | HTTPValidationError | RunDetail]:
     """Get Run
 
      A run's configuration, status, attempts, epoch history, metrics and failure reason.
@@ -72,7 +83,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | RunDetail]
+        Response[HTTPError | HTTPValidationError | RunDetail]
     """
 
     kwargs = _get_kwargs(
@@ -90,7 +101,7 @@ def sync(
     run_id: str,
     *,
     client: AuthenticatedClient,
-) -> HTTPValidationError | RunDetail | None:
+) -> HTTPError | HTTPValidationError | RunDetail | None:
     """Get Run
 
      A run's configuration, status, attempts, epoch history, metrics and failure reason.
@@ -103,7 +114,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | RunDetail
+        HTTPError | HTTPValidationError | RunDetail
     """
 
     return sync_detailed(
@@ -116,7 +127,7 @@ async def asyncio_detailed(
     run_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[HTTPValidationError | RunDetail]:
+) -> Response[HTTPError | HTTPValidationError | RunDetail]:
     """Get Run
 
      A run's configuration, status, attempts, epoch history, metrics and failure reason.
@@ -129,7 +140,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | RunDetail]
+        Response[HTTPError | HTTPValidationError | RunDetail]
     """
 
     kwargs = _get_kwargs(
@@ -145,7 +156,7 @@ async def asyncio(
     run_id: str,
     *,
     client: AuthenticatedClient,
-) -> HTTPValidationError | RunDetail | None:
+) -> HTTPError | HTTPValidationError | RunDetail | None:
     """Get Run
 
      A run's configuration, status, attempts, epoch history, metrics and failure reason.
@@ -158,7 +169,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | RunDetail
+        HTTPError | HTTPValidationError | RunDetail
     """
 
     return (

@@ -87,7 +87,14 @@ def test_paper_preset_is_the_protocol() -> None:
     assert (paper.patience, paper.max_epochs, paper.train_fraction) == (5, None, 1.0)
     assert (paper.validation_cap, paper.noise_amount, paper.noise_fraction) == (40_000, 0.2, 0.9)
     assert paper.bn_momentum is None and not paper.eval_corrupt
-    assert set(PRESETS) == {"paper", "quick", "smoke"}
+    assert set(PRESETS) == {"paper", "quick", "calibrated", "smoke"}
+
+
+def test_calibrated_preset_trains_beta0_at_the_common_rate_on_a_capped_budget() -> None:
+    cal = PRESETS["calibrated"]
+    assert cal.beta0_learning_rate == cal.learning_rate == 1e-3  # the documented deviation
+    assert (cal.train_fraction, cal.max_epochs, cal.batch_size) == (0.05, 8, 250)
+    assert cal.bf16 is None and cal.bn_momentum == 0.1
 
 
 def test_overrides_are_validated_by_name() -> None:

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.cache import ResultCache
 from api.limits import BodySizeLimit
 from api.routes import dashboard, experiments, health, results, runs
-from api.schemas import UNION_FIELDS, UNION_TAGS, QuotaError
+from api.schemas import DATASET_TAGS, UNION_FIELDS, UNION_TAGS, QuotaError
 from persistence.crud import RunQuotaError
 from persistence.db import session_factory
 from persistence.settings import Settings, get_settings
@@ -30,25 +30,36 @@ def operation_id(route: APIRoute) -> str:
 
 
 def _public_loc(loc: Any) -> list[Any]:
-    """The error location without the union tags of two-shape fields: body.betas.stop, not
-    body.betas.range.stop (the tag only says which shape was sent; see api.schemas)."""
+    """The error location without pydantic's union tags: body.betas.stop, not
+    body.betas.range.stop, and body.metrics, not body.shapes.metrics (a tag only says which
+    shape was sent; see api.schemas)."""
     out: list[Any] = []
     for part in loc:
         if out and out[-1] in UNION_FIELDS and part in UNION_TAGS:
+            continue
+        if out == ["body"] and part in DATASET_TAGS:
             continue
         out.append(part)
     return out
 
 
+# The experiment body is chosen by its dataset; when that is missing or unknown, say so there.
+_DATASET_ERRORS = {
+    "union_tag_not_found": "dataset is required: 'shapes' or 'mnist'",
+    "union_tag_invalid": "dataset must be 'shapes' or 'mnist'",
+}
+
+
+def _public_error(error: dict) -> dict[str, Any]:
+    kind = str(error.get("type"))
+    loc = _public_loc(error.get("loc", ()))
+    if kind in _DATASET_ERRORS and loc == ["body"]:
+        return {"loc": ["body", "dataset"], "msg": _DATASET_ERRORS[kind], "type": kind}
+    return {"loc": loc, "msg": str(error.get("msg", "")), "type": kind}
+
+
 def _validation_response(errors: list[dict]) -> JSONResponse:
-    detail = [
-        {
-            "loc": _public_loc(e.get("loc", ())),
-            "msg": str(e.get("msg", "")),
-            "type": str(e.get("type")),
-        }
-        for e in errors
-    ]
+    detail = [_public_error(e) for e in errors]
     return JSONResponse(status_code=422, content={"detail": detail})
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import math
 import typing
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import (
@@ -16,6 +16,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    TypeAdapter,
     ValidationInfo,
     create_model,
     field_validator,
@@ -23,7 +24,7 @@ from pydantic import (
 
 from persistence.models import ExperimentStatus, RunStatus
 from vae_core.config import DEVICE_PATTERN, MODEL_TYPES, PRESETS, TrainConfig
-from vae_core.metrics.registry import validate_metrics
+from vae_core.metrics.registry import DEFAULT_METRICS, METRICS, validate_metrics
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -41,6 +42,9 @@ Preset = Literal[tuple(sorted(PRESETS))]  # type: ignore[valid-type]
 Beta = Annotated[float, Field(ge=0, le=1000)]
 Seed = Annotated[int, Field(ge=0, le=10_000)]
 LabelFraction = Annotated[float, Field(gt=0, le=1)]
+# The metric groups each dataset accepts, as closed sets, so the spec names every valid request.
+ShapesMetric = Literal[tuple(n for n, m in METRICS.items() if "shapes" in m.datasets)]  # type: ignore[valid-type]
+MnistMetric = Literal[tuple(n for n, m in METRICS.items() if "mnist" in m.datasets)]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
@@ -183,28 +187,28 @@ Seeds = Annotated[
 ]
 
 
-class ExperimentCreate(Strict):
-    """A grid of runs: model types x betas x seeds (x label fractions for MNIST)."""
+def _metrics_field(dataset: str) -> Any:
+    return Field(
+        default_factory=lambda: list(DEFAULT_METRICS[dataset]),
+        min_length=1,
+        max_length=len(METRICS),
+        json_schema_extra={"uniqueItems": True},
+        description="metric groups",
+    )
+
+
+class _ExperimentCreate(Strict):
+    """The fields every grid has: model types x betas x seeds, and the training."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    dataset: Dataset
     model_types: Annotated[
         list[ModelType],
         Field(min_length=1, max_length=len(MODEL_TYPES), json_schema_extra={"uniqueItems": True}),
     ]
     betas: Betas = Field(description="explicit betas, or an inclusive range {start, stop, step}")
     seeds: Seeds = Field(description="a count n (seeds 0..n-1) or an explicit list of seeds")
-    label_fractions: (
-        Annotated[
-            list[LabelFraction],
-            Field(min_length=1, max_length=20, json_schema_extra={"uniqueItems": True}),
-        ]
-        | None
-    ) = Field(default=None, description="MNIST only: fractions of labels for the probes; [1.0]")
-    metrics: Annotated[list[str], Field(min_length=1, max_length=20)] | None = Field(
-        default=None, description="metric groups; default per dataset"
-    )
     training: TrainingSpec = Field(default_factory=TrainingSpec)  # type: ignore[valid-type]
+    DATASET: ClassVar[str]
 
     @field_validator("model_types")
     @classmethod
@@ -221,20 +225,57 @@ class ExperimentCreate(Strict):
     def _unique_seeds(cls, value: int | list[int]) -> int | list[int]:
         return _unique(value, "seed") if isinstance(value, list) else value
 
+    @field_validator("metrics", mode="before", check_fields=False)
+    @classmethod
+    def _metrics_apply(cls, value: Any) -> Any:
+        """Name the dataset when a metric does not apply to it (before the enum's own message)."""
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            validate_metrics(cls.DATASET, value)
+            return _unique(value, "metric")
+        return value
+
+
+class ShapesExperimentCreate(_ExperimentCreate):
+    """A grid on shapes: model types x betas x seeds."""
+
+    DATASET: ClassVar[str] = "shapes"
+    dataset: Literal["shapes"]
+    label_fractions: None = Field(default=None, description="MNIST only; absent or null here")
+    metrics: list[ShapesMetric] = _metrics_field("shapes")  # type: ignore[valid-type]
+
+    @field_validator("label_fractions", mode="before")
+    @classmethod
+    def _mnist_only(cls, value: Any) -> None:
+        if value is not None:
+            raise ValueError("label_fractions apply only to the mnist dataset")
+        return None
+
+
+class MnistExperimentCreate(_ExperimentCreate):
+    """A grid on MNIST: model types x betas x seeds x label fractions of the probes."""
+
+    DATASET: ClassVar[str] = "mnist"
+    dataset: Literal["mnist"]
+    label_fractions: Annotated[
+        list[LabelFraction],
+        Field(min_length=1, max_length=20, json_schema_extra={"uniqueItems": True}),
+    ] = Field(default_factory=lambda: [1.0], description="fractions of labels for the probes")
+    metrics: list[MnistMetric] = _metrics_field("mnist")  # type: ignore[valid-type]
+
     @field_validator("label_fractions")
     @classmethod
-    def _mnist_only(cls, value: list[float] | None, info: ValidationInfo) -> list[float] | None:
-        if value is not None and info.data.get("dataset") == "shapes":
-            raise ValueError("label_fractions apply only to the mnist dataset")
-        return None if value is None else _unique(value, "label fraction")
+    def _unique_fractions(cls, value: list[float]) -> list[float]:
+        return _unique(value, "label fraction")
 
-    @field_validator("metrics")
-    @classmethod
-    def _known_metrics(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
-        dataset = info.data.get("dataset")
-        if value is None or dataset is None:
-            return value
-        return validate_metrics(dataset, value)
+
+# The body of POST /experiments: one shape per dataset, chosen by `dataset` (an OpenAPI
+# discriminator), so each dataset's metrics and fields are a closed set in the spec.
+ExperimentCreate = Annotated[
+    ShapesExperimentCreate | MnistExperimentCreate, Field(discriminator="dataset")
+]
+ExperimentBody = ShapesExperimentCreate | MnistExperimentCreate
+EXPERIMENT_CREATE: TypeAdapter[ExperimentBody] = TypeAdapter(ExperimentCreate)  # type: ignore[arg-type]
+DATASET_TAGS = frozenset(typing.get_args(Dataset))
 
 
 class ExperimentLinks(BaseModel):

@@ -1,4 +1,4 @@
-"""Turn a validated ExperimentCreate into the normalised spec stored with the experiment."""
+"""Turn a validated experiment body into the normalised spec stored with the experiment."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 
-from api.schemas import ExperimentCreate
+from api.schemas import ExperimentBody, MnistExperimentCreate
 from persistence.crud import grid_size
 from vae_core.config import get_train_config
 from vae_core.metrics.registry import DEFAULT_METRICS, METRICS
@@ -33,12 +33,12 @@ def resolve_training(training: Any) -> dict[str, Any]:
         raise RequestValidationError([_error(("training",), str(exc))]) from exc
 
 
-def normalise_spec(body: ExperimentCreate, *, max_runs: int) -> dict[str, Any]:
+def normalise_spec(body: ExperimentBody, *, max_runs: int) -> dict[str, Any]:
     """Expanded betas/seeds, resolved metrics and training; 422 when the grid is too large."""
     betas = body.betas if isinstance(body.betas, list) else body.betas.values()
     seeds = list(range(body.seeds)) if isinstance(body.seeds, int) else list(body.seeds)
     fractions = None
-    if body.dataset == "mnist":
+    if isinstance(body, MnistExperimentCreate):
         fractions = body.label_fractions or [1.0]
     metrics = body.metrics or list(DEFAULT_METRICS[body.dataset])
     spec: dict[str, Any] = {

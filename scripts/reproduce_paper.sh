@@ -6,6 +6,7 @@
 #
 #   scripts/reproduce_paper.sh [OUT]          (default OUT: reproduction-run)
 #   GRID=paper PRESET=paper scripts/reproduce_paper.sh   (the paper's 520 + 1,025 runs)
+#   FIGURES=2 scripts/reproduce_paper.sh      (one figure only)
 #
 # Re-running with the same OUT re-attaches to the experiments it started.
 set -u
@@ -26,7 +27,7 @@ for _ in $(seq 120); do
 done
 key_file="$out/key"
 [ -s "$key_file" ] || "$bin/betalab" keys create --name reproduction | tail -1 >"$key_file"
-for figure in 1 2; do
+for figure in ${FIGURES:-1 2}; do
   date -u +"figure$figure start %FT%TZ" >>"$out/times"
   "$bin/betalab" reproduce --figure "$figure" --grid "$grid" --preset "$preset" \
     --out "$out/figure$figure" --server "http://127.0.0.1:$port" --api-key "$(cat "$key_file")" \

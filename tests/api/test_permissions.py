@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import pytest
 from betalab_client import AuthenticatedClient
 from betalab_client.api.experiments import create_experiment, delete_experiment
-from betalab_client.models import ExperimentCreate as SdkExperimentCreate
 from betalab_client.models import HTTPError, QuotaError
+from betalab_client.models import ShapesExperimentCreate as SdkShapesExperiment
 from fastapi.testclient import TestClient
 
 from api.limits import too_large
 from api.main import create_app
-from api.schemas import ExperimentCreate
+from api.schemas import EXPERIMENT_CREATE
 from api.spec import normalise_spec
 from persistence import crud
 from persistence.db import session_scope
@@ -76,7 +76,7 @@ def test_an_admin_key_can_cancel_and_delete_anyones_experiment(client, settings)
 
 
 def test_an_experiment_without_an_owner_only_an_admin_key_may_cancel_or_delete(client, settings):
-    spec = normalise_spec(ExperimentCreate.model_validate(BODY), max_runs=100)
+    spec = normalise_spec(EXPERIMENT_CREATE.validate_python(BODY), max_runs=100)
     with session_scope(settings.database_url_effective) as session:
         experiment, _ = crud.create_experiment(session=session, spec=spec)  # as before 0003
     refused = client.post(f"/experiments/{experiment.id}/cancel")
@@ -151,7 +151,7 @@ def test_a_body_over_the_cap_gets_413_and_nothing_is_done(settings, api_key):
 def test_the_sdk_parses_the_documented_403_and_429_bodies(client, settings):
     client.app.state.settings = settings.model_copy(update={"max_active_runs_per_key": 1})
     owner = AuthenticatedClient(base_url=str(client.base_url), token="").set_httpx_client(client)
-    refused = create_experiment.sync(client=owner, body=SdkExperimentCreate.from_dict(BODY))
+    refused = create_experiment.sync(client=owner, body=SdkShapesExperiment.from_dict(BODY))
     assert isinstance(refused, QuotaError)
     assert (refused.active, refused.requested, refused.limit) == (0, 12, 1)
     with TestClient(client.app, headers=new_key(settings, KeyScope.read)) as reader:

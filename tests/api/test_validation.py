@@ -100,9 +100,29 @@ def test_two_shape_fields_are_judged_by_the_shape_sent(module_client, changes, l
 
 
 def test_missing_required_fields_are_named(module_client):
-    detail = rejected(module_client, {}, ("body",))
+    """The dataset picks the body's shape, so without it that is the one error; with it, every
+    missing field of that shape is named."""
+    detail = rejected(module_client, {}, ("body", "dataset"))
+    assert [e["loc"] for e in detail] == [["body", "dataset"]]
+    assert "'shapes' or 'mnist'" in detail[0]["msg"]
+    detail = rejected(module_client, {"dataset": "mnist"}, ("body",))
     named = {tuple(e["loc"]) for e in detail}
-    assert {("body", "name"), ("body", "dataset"), ("body", "betas")} <= named
+    assert {("body", "name"), ("body", "model_types"), ("body", "betas")} <= named
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"metrics": ["svm_accuracy"]}, "do not apply to 'shapes'"),
+        ({"metrics": ["mig", "mig"]}, "duplicate metric"),
+        ({"dataset": "mnist", "metrics": ["mig"]}, "do not apply to 'mnist'"),
+        ({"dataset": "cifar"}, "'shapes' or 'mnist'"),
+    ],
+)
+def test_metrics_and_datasets_say_what_applies(module_client, changes, reason):
+    detail = rejected(module_client, {**BODY, **changes}, ("body",))
+    assert len(detail) == 1 and reason in detail[0]["msg"], detail
+    assert detail[0]["loc"][:2] in (["body", "metrics"], ["body", "dataset"])
 
 
 def test_too_many_runs_names_the_grid_and_the_count(module_client):

@@ -16,7 +16,7 @@ import pytest
 from betalab_client.models import CurvePublic
 from PIL import Image
 
-from api.schemas import ExperimentCreate
+from api.schemas import EXPERIMENT_CREATE
 from api.spec import normalise_spec
 from betalab_cli.presets import figure_spec
 from betalab_cli.reproduce import draw_figure, markdown_report
@@ -26,7 +26,7 @@ from tests.utils.service import Service
 
 def expanded(figure: int, grid: str, preset: str) -> dict:
     """The spec as the server stores it (validated by the API's own schema)."""
-    body = ExperimentCreate.model_validate_json(json.dumps(figure_spec(figure, grid, preset)))
+    body = EXPERIMENT_CREATE.validate_json(json.dumps(figure_spec(figure, grid, preset)))
     return normalise_spec(body, max_runs=100_000)
 
 

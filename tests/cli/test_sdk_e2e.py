@@ -9,14 +9,14 @@ from betalab_client.api.experiments import create_experiment, get_experiment, li
 from betalab_client.api.results import get_curve
 from betalab_client.models import (
     CurvePublic,
-    ExperimentCreate,
     ExperimentCreated,
-    ExperimentCreateDataset,
-    ExperimentCreateModelTypesItem,
     ExperimentDetail,
     ExperimentStatus,
     HTTPValidationError,
     RunStatus,
+    ShapesExperimentCreate,
+    ShapesExperimentCreateMetricsItem,
+    ShapesExperimentCreateModelTypesItem,
     TrainingSpec,
     TrainingSpecPreset,
 )
@@ -28,13 +28,13 @@ def test_sdk_creates_a_smoke_experiment_waits_for_it_and_reads_its_curve(
     service: Service,
 ) -> None:
     client = AuthenticatedClient(base_url=service.url, token=service.api_key)
-    body = ExperimentCreate(
+    body = ShapesExperimentCreate(
         name="sdk-smoke",
-        dataset=ExperimentCreateDataset.SHAPES,
-        model_types=[ExperimentCreateModelTypesItem.FC],
+        dataset="shapes",
+        model_types=[ShapesExperimentCreateModelTypesItem.FC],
         betas=[0.5],
         seeds=1,
-        metrics=["beta_vae_change_one"],
+        metrics=[ShapesExperimentCreateMetricsItem.BETA_VAE_CHANGE_ONE],
         training=TrainingSpec(preset=TrainingSpecPreset.SMOKE),
     )
     created = create_experiment.sync(client=client, body=body)

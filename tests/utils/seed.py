@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 from sqlalchemy import insert, select, update
 
-from api.schemas import ExperimentCreate
+from api.schemas import EXPERIMENT_CREATE
 from api.spec import normalise_spec
 from persistence import crud
 from persistence.db import session_scope
@@ -78,7 +78,7 @@ def seed_finished_experiment(
 ) -> SeededExperiment:
     """An experiment whose runs all finished: completed, except the (model type, beta, seed)
     cells in `fail`. MNIST experiments may have several label fractions (a run per fraction)."""
-    body = ExperimentCreate.model_validate(
+    body = EXPERIMENT_CREATE.validate_python(
         {
             "name": name,
             "dataset": dataset,

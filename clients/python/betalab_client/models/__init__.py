@@ -4,9 +4,6 @@ from .beta_range import BetaRange
 from .curve_point import CurvePoint
 from .curve_public import CurvePublic
 from .curve_trend import CurveTrend
-from .experiment_create import ExperimentCreate
-from .experiment_create_dataset import ExperimentCreateDataset
-from .experiment_create_model_types_item import ExperimentCreateModelTypesItem
 from .experiment_created import ExperimentCreated
 from .experiment_detail import ExperimentDetail
 from .experiment_detail_spec import ExperimentDetailSpec
@@ -23,6 +20,9 @@ from .get_curve_model_type_type_0 import GetCurveModelTypeType0
 from .health import Health
 from .http_error import HTTPError
 from .http_validation_error import HTTPValidationError
+from .mnist_experiment_create import MnistExperimentCreate
+from .mnist_experiment_create_metrics_item import MnistExperimentCreateMetricsItem
+from .mnist_experiment_create_model_types_item import MnistExperimentCreateModelTypesItem
 from .quota_error import QuotaError
 from .readiness import Readiness
 from .run_counts import RunCounts
@@ -35,6 +35,9 @@ from .run_status import RunStatus
 from .run_summary import RunSummary
 from .run_summary_metrics import RunSummaryMetrics
 from .runs_public import RunsPublic
+from .shapes_experiment_create import ShapesExperimentCreate
+from .shapes_experiment_create_metrics_item import ShapesExperimentCreateMetricsItem
+from .shapes_experiment_create_model_types_item import ShapesExperimentCreateModelTypesItem
 from .training_spec import TrainingSpec
 from .training_spec_preset import TrainingSpecPreset
 from .validation_error import ValidationError
@@ -45,10 +48,7 @@ __all__ = (
     "CurvePoint",
     "CurvePublic",
     "CurveTrend",
-    "ExperimentCreate",
     "ExperimentCreated",
-    "ExperimentCreateDataset",
-    "ExperimentCreateModelTypesItem",
     "ExperimentDetail",
     "ExperimentDetailSpec",
     "ExperimentLinks",
@@ -64,6 +64,9 @@ __all__ = (
     "Health",
     "HTTPError",
     "HTTPValidationError",
+    "MnistExperimentCreate",
+    "MnistExperimentCreateMetricsItem",
+    "MnistExperimentCreateModelTypesItem",
     "QuotaError",
     "Readiness",
     "RunCounts",
@@ -76,6 +79,9 @@ __all__ = (
     "RunStatus",
     "RunSummary",
     "RunSummaryMetrics",
+    "ShapesExperimentCreate",
+    "ShapesExperimentCreateMetricsItem",
+    "ShapesExperimentCreateModelTypesItem",
     "TrainingSpec",
     "TrainingSpecPreset",
     "ValidationError",

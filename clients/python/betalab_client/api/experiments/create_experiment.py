@@ -5,17 +5,18 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.experiment_create import ExperimentCreate
 from ...models.experiment_created import ExperimentCreated
 from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
+from ...models.mnist_experiment_create import MnistExperimentCreate
 from ...models.quota_error import QuotaError
+from ...models.shapes_experiment_create import ShapesExperimentCreate
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: ExperimentCreate,
+    body: MnistExperimentCreate | ShapesExperimentCreate,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -24,7 +25,10 @@ def _get_kwargs(
         "url": "/experiments",
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, ShapesExperimentCreate):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -85,7 +89,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: ExperimentCreate,
+    body: MnistExperimentCreate | ShapesExperimentCreate,
 ) -> Response[ExperimentCreated | HTTPError | HTTPValidationError | QuotaError]:
     """Create Experiment
 
@@ -93,8 +97,7 @@ def sync_detailed(
     them (429 when they would take the key past max_active_runs_per_key).
 
     Args:
-        body (ExperimentCreate): A grid of runs: model types x betas x seeds (x label fractions
-            for MNIST).
+        body (MnistExperimentCreate | ShapesExperimentCreate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -118,7 +121,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: ExperimentCreate,
+    body: MnistExperimentCreate | ShapesExperimentCreate,
 ) -> ExperimentCreated | HTTPError | HTTPValidationError | QuotaError | None:
     """Create Experiment
 
@@ -126,8 +129,7 @@ def sync(
     them (429 when they would take the key past max_active_runs_per_key).
 
     Args:
-        body (ExperimentCreate): A grid of runs: model types x betas x seeds (x label fractions
-            for MNIST).
+        body (MnistExperimentCreate | ShapesExperimentCreate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,7 +148,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: ExperimentCreate,
+    body: MnistExperimentCreate | ShapesExperimentCreate,
 ) -> Response[ExperimentCreated | HTTPError | HTTPValidationError | QuotaError]:
     """Create Experiment
 
@@ -154,8 +156,7 @@ async def asyncio_detailed(
     them (429 when they would take the key past max_active_runs_per_key).
 
     Args:
-        body (ExperimentCreate): A grid of runs: model types x betas x seeds (x label fractions
-            for MNIST).
+        body (MnistExperimentCreate | ShapesExperimentCreate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,7 +178,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: ExperimentCreate,
+    body: MnistExperimentCreate | ShapesExperimentCreate,
 ) -> ExperimentCreated | HTTPError | HTTPValidationError | QuotaError | None:
     """Create Experiment
 
@@ -185,8 +186,7 @@ async def asyncio(
     them (429 when they would take the key past max_active_runs_per_key).
 
     Args:
-        body (ExperimentCreate): A grid of runs: model types x betas x seeds (x label fractions
-            for MNIST).
+        body (MnistExperimentCreate | ShapesExperimentCreate):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,7 +1,7 @@
 from enum import StrEnum
 
 
-class ExperimentCreateModelTypesItem(StrEnum):
+class MnistExperimentCreateModelTypesItem(StrEnum):
     CONV = "conv"
     CONV_DENOISING = "conv-denoising"
     FC = "fc"

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 
-from ..models.experiment_create_dataset import ExperimentCreateDataset
-from ..models.experiment_create_model_types_item import ExperimentCreateModelTypesItem
+from ..models.shapes_experiment_create_metrics_item import ShapesExperimentCreateMetricsItem
+from ..models.shapes_experiment_create_model_types_item import ShapesExperimentCreateModelTypesItem
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -14,31 +14,31 @@ if TYPE_CHECKING:
     from ..models.training_spec import TrainingSpec
 
 
-T = TypeVar("T", bound="ExperimentCreate")
+T = TypeVar("T", bound="ShapesExperimentCreate")
 
 
 @_attrs_define
-class ExperimentCreate:
-    """A grid of runs: model types x betas x seeds (x label fractions for MNIST).
+class ShapesExperimentCreate:
+    """A grid on shapes: model types x betas x seeds.
 
     Attributes:
         betas (BetaRange | list[float]): explicit betas, or an inclusive range {start, stop, step}
-        dataset (ExperimentCreateDataset):
-        model_types (list[ExperimentCreateModelTypesItem]):
+        dataset (Literal['shapes']):
+        model_types (list[ShapesExperimentCreateModelTypesItem]):
         name (str):
         seeds (int | list[int]): a count n (seeds 0..n-1) or an explicit list of seeds
-        label_fractions (list[float] | None | Unset): MNIST only: fractions of labels for the probes; [1.0]
-        metrics (list[str] | None | Unset): metric groups; default per dataset
+        label_fractions (None | Unset): MNIST only; absent or null here
+        metrics (list[ShapesExperimentCreateMetricsItem] | Unset): metric groups
         training (TrainingSpec | Unset): Training preset and overrides of its TrainConfig fields.
     """
 
     betas: BetaRange | list[float]
-    dataset: ExperimentCreateDataset
-    model_types: list[ExperimentCreateModelTypesItem]
+    dataset: Literal["shapes"]
+    model_types: list[ShapesExperimentCreateModelTypesItem]
     name: str
     seeds: int | list[int]
-    label_fractions: list[float] | None | Unset = UNSET
-    metrics: list[str] | None | Unset = UNSET
+    label_fractions: None | Unset = UNSET
+    metrics: list[ShapesExperimentCreateMetricsItem] | Unset = UNSET
     training: TrainingSpec | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,7 +49,7 @@ class ExperimentCreate:
         else:
             betas = self.betas.to_dict()
 
-        dataset = self.dataset.value
+        dataset = self.dataset
 
         model_types = []
         for model_types_item_data in self.model_types:
@@ -65,23 +65,14 @@ class ExperimentCreate:
         else:
             seeds = self.seeds
 
-        label_fractions: list[float] | None | Unset
-        if isinstance(self.label_fractions, Unset):
-            label_fractions = UNSET
-        elif isinstance(self.label_fractions, list):
-            label_fractions = self.label_fractions
+        label_fractions = self.label_fractions
 
-        else:
-            label_fractions = self.label_fractions
-
-        metrics: list[str] | None | Unset
-        if isinstance(self.metrics, Unset):
-            metrics = UNSET
-        elif isinstance(self.metrics, list):
-            metrics = self.metrics
-
-        else:
-            metrics = self.metrics
+        metrics: list[str] | Unset = UNSET
+        if not isinstance(self.metrics, Unset):
+            metrics = []
+            for metrics_item_data in self.metrics:
+                metrics_item = metrics_item_data.value
+                metrics.append(metrics_item)
 
         training: dict[str, Any] | Unset = UNSET
         if not isinstance(self.training, Unset):
@@ -131,12 +122,14 @@ class ExperimentCreate:
 
         betas = _parse_betas(d.pop("betas"))
 
-        dataset = ExperimentCreateDataset(d.pop("dataset"))
+        dataset = cast(Literal["shapes"], d.pop("dataset"))
+        if dataset != "shapes":
+            raise ValueError(f"dataset must match const 'shapes', got '{dataset}'")
 
         model_types = []
         _model_types = d.pop("model_types")
         for model_types_item_data in _model_types:
-            model_types_item = ExperimentCreateModelTypesItem(model_types_item_data)
+            model_types_item = ShapesExperimentCreateModelTypesItem(model_types_item_data)
 
             model_types.append(model_types_item)
 
@@ -155,39 +148,16 @@ class ExperimentCreate:
 
         seeds = _parse_seeds(d.pop("seeds"))
 
-        def _parse_label_fractions(data: object) -> list[float] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                label_fractions_type_0 = cast(list[float], data)
+        label_fractions = d.pop("label_fractions", UNSET)
 
-                return label_fractions_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[float] | None | Unset, data)
+        _metrics = d.pop("metrics", UNSET)
+        metrics: list[ShapesExperimentCreateMetricsItem] | Unset = UNSET
+        if _metrics is not UNSET:
+            metrics = []
+            for metrics_item_data in _metrics:
+                metrics_item = ShapesExperimentCreateMetricsItem(metrics_item_data)
 
-        label_fractions = _parse_label_fractions(d.pop("label_fractions", UNSET))
-
-        def _parse_metrics(data: object) -> list[str] | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                metrics_type_0 = cast(list[str], data)
-
-                return metrics_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | Unset, data)
-
-        metrics = _parse_metrics(d.pop("metrics", UNSET))
+                metrics.append(metrics_item)
 
         _training = d.pop("training", UNSET)
         training: TrainingSpec | Unset
@@ -196,7 +166,7 @@ class ExperimentCreate:
         else:
             training = TrainingSpec.from_dict(_training)
 
-        experiment_create = cls(
+        shapes_experiment_create = cls(
             betas=betas,
             dataset=dataset,
             model_types=model_types,
@@ -207,4 +177,4 @@ class ExperimentCreate:
             training=training,
         )
 
-        return experiment_create
+        return shapes_experiment_create

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.cache import ResultCache
 from api.limits import BodySizeLimit
@@ -68,8 +69,28 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return _validation_response(list(exc.errors()))
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's):
+    each method is tried against the app's routes as if the client had sent it."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        return JSONResponse(
+            status_code=405,
+            content={"detail": exc.detail},
+            headers={"Allow": _allowed_methods(request)},
+        )
     if exc.status_code == 400 and exc.detail == _BODY_PARSE_ERROR:
         # FastAPI answers 400 for bodies json cannot even decode (bad UTF-8, deep nesting).
         return _validation_response(

@@ -31,3 +31,7 @@ TOO_LARGE: Responses = {
 OVER_QUOTA: Responses = {
     429: {"model": QuotaError, "description": "the key would pass max_active_runs_per_key"},
 }
+
+# Reads take a key, or none when public read is on (by default only on a loopback bind): the
+# empty requirement says so, next to the bearer scheme.
+PUBLIC_READ: dict[str, Any] = {"security": [{}]}  # appended to the bearer requirement

@@ -6,12 +6,14 @@ import dataclasses
 import math
 import typing
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -40,10 +42,31 @@ ModelType = Literal[MODEL_TYPES]  # type: ignore[valid-type]
 Dataset = Literal["shapes", "mnist"]
 Preset = Literal[tuple(sorted(PRESETS))]  # type: ignore[valid-type]
 Beta = Annotated[float, Field(ge=0, le=1000)]
-Seed = Annotated[int, Field(ge=0, le=10_000)]
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema's `integer` includes 3.0, which Python's json reads as a float: take it as 3
+    (and only it: 2.5, "3", true stay what strict mode says they are, invalid)."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+def json_int(**bounds: Any) -> Any:
+    """An integer field as JSON Schema means it: strict, but 3.0 is 3 (bounds before the
+    validator, or pydantic writes them into the schema under their Python names)."""
+    return Annotated[int, Field(**bounds), BeforeValidator(_integral)]
+
+
+Seed = Annotated[int, Field(ge=0, le=10_000), BeforeValidator(_integral)]
+SeedCount = Annotated[int, Field(ge=1, le=100), BeforeValidator(_integral)]
 LabelFraction = Annotated[float, Field(gt=0, le=1)]
 # The metric groups each dataset accepts, as closed sets, so the spec names every valid request.
 ShapesMetric = Literal[tuple(n for n, m in METRICS.items() if "shapes" in m.datasets)]  # type: ignore[valid-type]
+# Every result key a metric group can yield (what a curve or a CSV row is about).
+ResultKey = StrEnum(  # type: ignore[misc]
+    "ResultKey", {k: k for k in dict.fromkeys(k for m in METRICS.values() for k in m.keys)}
+)
 MnistMetric = Literal[tuple(n for n, m in METRICS.items() if "mnist" in m.datasets)]  # type: ignore[valid-type]
 
 
@@ -125,7 +148,14 @@ def _training_model() -> type[BaseModel]:
         if f.name == "preset":
             continue
         bounds = _TRAINING_BOUNDS.get(f.name, {})
-        fields[f.name] = (Annotated[hints[f.name], Field(**bounds)], None)
+        hint = hints[f.name]
+        if hint is int:
+            field = json_int(**bounds)
+        elif set(typing.get_args(hint)) == {int, type(None)}:
+            field = json_int(**bounds) | None
+        else:
+            field = Annotated[hint, Field(**bounds)]
+        fields[f.name] = (field, None)
     return create_model(
         "TrainingSpec",
         __base__=Strict,
@@ -153,7 +183,7 @@ def _betas_shape(value: Any) -> str | None:
 def _seeds_shape(value: Any) -> str | None:
     if isinstance(value, list):
         return "list"
-    return "count" if isinstance(value, int) else None
+    return "count" if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 Betas = Annotated[
@@ -172,7 +202,7 @@ Betas = Annotated[
     ),
 ]
 Seeds = Annotated[
-    Annotated[Annotated[int, Field(ge=1, le=100)], Tag("count")]
+    Annotated[SeedCount, Tag("count")]
     | Annotated[
         Annotated[
             list[Seed], Field(min_length=1, max_length=100, json_schema_extra={"uniqueItems": True})

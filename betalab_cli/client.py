@@ -18,6 +18,7 @@ from betalab_client.models import (
     ExperimentCreated,
     ExperimentDetail,
     FindingsPublic,
+    ResultKey,
     RunSummary,
 )
 from rich.console import Console
@@ -183,10 +184,22 @@ def finish(detail: ExperimentDetail, runs: list[RunSummary], console: Console) -
         raise CliError(ExitCode.RUNS_FAILED, f"{counts['cancelled']} runs were cancelled")
 
 
+def result_key(metric: str) -> ResultKey:
+    """`metric` as the API's result key; a usage error naming the choices when it is none."""
+    try:
+        return ResultKey(metric)
+    except ValueError:
+        choices = ", ".join(k.value for k in ResultKey)
+        raise CliError(
+            ExitCode.USAGE, f"unknown result key {metric!r}; choose from {choices}"
+        ) from None
+
+
 def fetch_curve(client: Client, server: str, experiment_id: str, metric: str) -> CurvePublic:
     """The experiment's curve of `metric` (mean, std, n, CI per beta, and trends)."""
+    key = result_key(metric)
     with reaching(server):
-        parsed = expect(get_curve.sync_detailed(experiment_id, client=client, metric=metric)).parsed
+        parsed = expect(get_curve.sync_detailed(experiment_id, client=client, metric=key)).parsed
     assert isinstance(parsed, CurvePublic)
     return parsed
 
@@ -358,7 +371,9 @@ def curve(
     if png is not None:
         with reaching(server):
             image = expect(
-                get_curve_image.sync_detailed(experiment_id, client=client, metric=metric)
+                get_curve_image.sync_detailed(
+                    experiment_id, client=client, metric=result_key(metric)
+                )
             )
         png.write_bytes(image.content)
         console.print(f"wrote {png}")

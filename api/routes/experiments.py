@@ -18,6 +18,7 @@ from api.responses import (
     FORBIDDEN,
     NOT_FOUND,
     OVER_QUOTA,
+    PUBLIC_READ,
     TOO_LARGE,
     UNAUTHORIZED,
 )
@@ -140,7 +141,7 @@ def create_experiment(
     return ExperimentCreated(id=experiment.id, run_count=len(run_ids), links=links(experiment.id))
 
 
-@router.get("", response_model=ExperimentsPublic)
+@router.get("", response_model=ExperimentsPublic, openapi_extra=PUBLIC_READ)
 def list_experiments(
     session: SessionDep,
     access: ReadAccess,
@@ -154,7 +155,12 @@ def list_experiments(
     return ExperimentsPublic(data=[public(e, progress[e.id]) for e in page], count=count)
 
 
-@router.get("/{experiment_id}", response_model=ExperimentDetail, responses=NOT_FOUND)
+@router.get(
+    "/{experiment_id}",
+    response_model=ExperimentDetail,
+    responses=NOT_FOUND,
+    openapi_extra=PUBLIC_READ,
+)
 def get_experiment(
     experiment_id: ExperimentId, session: SessionDep, access: ReadAccess
 ) -> ExperimentDetail:
@@ -214,7 +220,12 @@ def delete_experiment(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{experiment_id}/runs", response_model=RunsPublic, responses=NOT_FOUND)
+@router.get(
+    "/{experiment_id}/runs",
+    response_model=RunsPublic,
+    responses=NOT_FOUND,
+    openapi_extra=PUBLIC_READ,
+)
 def list_experiment_runs(
     experiment_id: ExperimentId,
     session: SessionDep,

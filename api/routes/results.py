@@ -7,14 +7,13 @@ import io
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from api.deps import ReadAccess, SessionDep
 from api.plots import curve_png
-from api.responses import NOT_FOUND, UNAUTHORIZED
+from api.responses import NOT_FOUND, PUBLIC_READ, UNAUTHORIZED
 from api.routes.experiments import ExperimentId, load_experiment
-from api.schemas import CurvePublic, FindingsPublic, ModelType
+from api.schemas import CurvePublic, FindingsPublic, ModelType, ResultKey
 from persistence import crud
 from persistence.models import Experiment
 from vae_core.analysis.aggregate import curve
@@ -23,7 +22,9 @@ from vae_core.metrics.registry import METRICS
 
 router = APIRouter(prefix="/results", tags=["results"], responses={**UNAUTHORIZED, **NOT_FOUND})
 
-Metric = Annotated[str, Query(min_length=1, max_length=64, description="a result key")]
+Metric = Annotated[
+    ResultKey, Query(description="a result key; 404 when the experiment does not compute it")
+]
 LabelFraction = Annotated[float | None, Query(gt=0, le=1)]
 
 
@@ -39,14 +40,9 @@ def result_keys(experiment: Experiment) -> list[str]:
 def _check_metric(experiment: Experiment, metric: str) -> None:
     keys = result_keys(experiment)
     if metric not in keys:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("query", "metric"),
-                    "msg": f"unknown result key {metric!r} for this experiment; choose from {keys}",
-                    "type": "value_error",
-                }
-            ]
+        raise HTTPException(
+            status_code=status.HTTP_404_NOT_FOUND,
+            detail=f"this experiment has no result {metric!r}; it computes {keys}",
         )
 
 
@@ -112,7 +108,7 @@ def _curve(
     return _cached(request, session, cache_key, experiment_id, metric, build)
 
 
-@router.get("/{experiment_id}/curve", response_model=CurvePublic)
+@router.get("/{experiment_id}/curve", response_model=CurvePublic, openapi_extra=PUBLIC_READ)
 def get_curve(
     experiment_id: ExperimentId,
     metric: Metric,
@@ -123,7 +119,7 @@ def get_curve(
     label_fraction: LabelFraction = None,
 ) -> Response:
     """Mean, std, bootstrap 95% CI and raw values per beta over completed runs, with trends."""
-    body = _curve(request, session, experiment_id, metric, model_type, label_fraction, "json")
+    body = _curve(request, session, experiment_id, metric.value, model_type, label_fraction, "json")
     return Response(content=body, media_type="application/json")
 
 
@@ -131,6 +127,7 @@ def get_curve(
     "/{experiment_id}/curve.png",
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "PNG image"}},
+    openapi_extra=PUBLIC_READ,
 )
 def get_curve_image(
     experiment_id: ExperimentId,
@@ -142,11 +139,11 @@ def get_curve_image(
     label_fraction: LabelFraction = None,
 ) -> Response:
     """The curve drawn one panel per model type, error bars one standard deviation."""
-    body = _curve(request, session, experiment_id, metric, model_type, label_fraction, "png")
+    body = _curve(request, session, experiment_id, metric.value, model_type, label_fraction, "png")
     return Response(content=body, media_type="image/png")
 
 
-@router.get("/{experiment_id}/findings", response_model=FindingsPublic)
+@router.get("/{experiment_id}/findings", response_model=FindingsPublic, openapi_extra=PUBLIC_READ)
 def get_findings(
     experiment_id: ExperimentId, request: Request, session: SessionDep, access: ReadAccess
 ) -> Response:
@@ -156,15 +153,10 @@ def get_findings(
     dataset = experiment.spec["dataset"]
     metric = METRIC_FOR[dataset]
     if metric not in result_keys(experiment):
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("path", "experiment_id"),
-                    "msg": f"the findings are about {metric}, which this experiment does not "
-                    f"compute (it computes {result_keys(experiment)})",
-                    "type": "value_error",
-                }
-            ]
+        raise HTTPException(
+            status_code=status.HTTP_404_NOT_FOUND,
+            detail=f"no findings: they are about {metric}, which this experiment does not "
+            f"compute (it computes {result_keys(experiment)})",
         )
 
     def build(experiment: Experiment) -> bytes:
@@ -199,6 +191,7 @@ def get_findings(
     responses={
         200: {"content": {"text/csv": {}}, "description": "CSV, one row per run and metric"}
     },
+    openapi_extra=PUBLIC_READ,
 )
 def get_results_csv(
     experiment_id: ExperimentId, session: SessionDep, access: ReadAccess

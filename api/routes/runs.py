@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from api.deps import ReadAccess, SessionDep
-from api.responses import NOT_FOUND, UNAUTHORIZED
+from api.responses import NOT_FOUND, PUBLIC_READ, UNAUTHORIZED
 from api.schemas import RunDetail, RunEpochPublic, RunPublic
 from persistence import crud
 
@@ -19,7 +19,7 @@ PNG: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/{run_id}", response_model=RunDetail)
+@router.get("/{run_id}", response_model=RunDetail, openapi_extra=PUBLIC_READ)
 def get_run(run_id: RunId, session: SessionDep, access: ReadAccess) -> RunDetail:
     """A run's configuration, status, attempts, epoch history, metrics and failure reason."""
     run = crud.get_run(session=session, run_id=run_id)
@@ -53,19 +53,28 @@ def _image(session: SessionDep, run_id: str, kind: str) -> Response:
     return Response(content=artifact.data, media_type=artifact.content_type)
 
 
-@router.get("/{run_id}/traversal.png", response_class=Response, responses=PNG)
+@router.get(
+    "/{run_id}/traversal.png", response_class=Response, responses=PNG, openapi_extra=PUBLIC_READ
+)
 def get_traversal_image(run_id: RunId, session: SessionDep, access: ReadAccess) -> Response:
     """Latent traversals of the run's best model."""
     return _image(session, run_id, "traversal")
 
 
-@router.get("/{run_id}/reconstructions.png", response_class=Response, responses=PNG)
+@router.get(
+    "/{run_id}/reconstructions.png",
+    response_class=Response,
+    responses=PNG,
+    openapi_extra=PUBLIC_READ,
+)
 def get_reconstructions_image(run_id: RunId, session: SessionDep, access: ReadAccess) -> Response:
     """Test images next to their reconstructions."""
     return _image(session, run_id, "reconstructions")
 
 
-@router.get("/{run_id}/response.png", response_class=Response, responses=PNG)
+@router.get(
+    "/{run_id}/response.png", response_class=Response, responses=PNG, openapi_extra=PUBLIC_READ
+)
 def get_response_image(run_id: RunId, session: SessionDep, access: ReadAccess) -> Response:
     """Latent responses to each generative factor (shapes only)."""
     return _image(session, run_id, "response")

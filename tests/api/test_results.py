@@ -93,7 +93,6 @@ def test_curve_follows_new_results_once_its_cache_ttl_passes(client, settings, e
     [
         {},
         {"metric": "bogus"},
-        {"metric": "beta_vae_change_one"},  # a real key, but not one this experiment computes
         {"metric": "mig", "model_type": "mlp"},
         {"metric": "mig", "label_fraction": 0},
         {"metric": "mig", "label_fraction": "nan"},
@@ -104,6 +103,17 @@ def test_curve_rejects_unknown_metrics_and_filters(client, experiment, params):
     response = client.get(f"/results/{experiment}/curve", params=params)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+def test_curve_of_a_key_the_experiment_does_not_compute_is_404_naming_its_keys(client, experiment):
+    """beta_vae_change_one is a result key (in the spec's enum), but not this experiment's."""
+    for suffix in ("curve", "curve.png"):
+        response = client.get(
+            f"/results/{experiment}/{suffix}", params={"metric": "beta_vae_change_one"}
+        )
+        assert response.status_code == 404
+        detail = response.json()["detail"]
+        assert "no result 'beta_vae_change_one'" in detail and "'mig'" in detail
 
 
 def test_curve_of_unknown_experiment_is_404(client):

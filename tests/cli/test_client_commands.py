@@ -142,9 +142,12 @@ def test_curve_of_an_unknown_metric_exits_2_with_the_server_message(
     result = betalab("curve", submitted.smoke_id, "--metric", "mig", server=service.url)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "error: rejected by the server: metric: unknown result key 'mig' for this experiment; "
-        "choose from ['beta_vae_change_one']"
+        "error: this experiment has no result 'mig'; it computes ['beta_vae_change_one']"
     ]
+    result = betalab("curve", submitted.smoke_id, "--metric", "nope", server=service.url)
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("error: unknown result key 'nope'; choose from ")
+    assert "beta_vae_change_one" in result.stderr
 
 
 def test_watch_of_an_unknown_experiment_exits_2(service: Service) -> None:

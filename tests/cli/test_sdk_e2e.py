@@ -12,7 +12,9 @@ from betalab_client.models import (
     ExperimentCreated,
     ExperimentDetail,
     ExperimentStatus,
+    HTTPError,
     HTTPValidationError,
+    ResultKey,
     RunStatus,
     ShapesExperimentCreate,
     ShapesExperimentCreateMetricsItem,
@@ -55,13 +57,15 @@ def test_sdk_creates_a_smoke_experiment_waits_for_it_and_reads_its_curve(
     assert [(r.beta, r.status) for r in runs.data] == [(0.5, RunStatus.COMPLETED)]
     assert runs.data[0].epochs_done >= 1
 
-    curve = get_curve.sync(created.id, client=client, metric="beta_vae_change_one")
+    curve = get_curve.sync(created.id, client=client, metric=ResultKey.BETA_VAE_CHANGE_ONE)
     assert isinstance(curve, CurvePublic)
     [point] = curve.points
     assert (point.model_type, point.beta, point.n) == ("fc", 0.5, 1)
     assert 0.0 <= point.mean <= 1.0
 
-    # The SDK also hands back the server's field errors as a typed model.
-    wrong = get_curve.sync(created.id, client=client, metric="no_such_key")
+    # The SDK also hands back the server's documented errors as typed models.
+    missing = get_curve.sync(created.id, client=client, metric=ResultKey.MIG)
+    assert isinstance(missing, HTTPError) and "no result 'mig'" in missing.detail
+    wrong = get_curve.sync(created.id, client=client, metric=ResultKey.MIG, label_fraction=2.0)
     assert isinstance(wrong, HTTPValidationError)
-    assert wrong.detail[0].loc == ["query", "metric"]
+    assert wrong.detail[0].loc == ["query", "label_fraction"]

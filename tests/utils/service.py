@@ -41,9 +41,10 @@ def _ready(url: str) -> bool:
 
 @contextmanager
 def running_service(
-    *, postgres_admin_url: str, tmp: Path, cache_dir: Path, mnist_dir: Path
+    *, postgres_admin_url: str, tmp: Path, cache_dir: Path, mnist_dir: Path, worker: bool = True
 ) -> Iterator[Service]:
-    """The compose layout on one machine: API only (`serve --external`) plus one CPU worker."""
+    """The compose layout on one machine: API only (`serve --external`) plus one CPU worker
+    (`worker=False`: none, so what is queued stays queued)."""
     redis = RedisServer(tmp / "redis").start()
     try:
         with fresh_postgres_database(postgres_admin_url) as database_url:
@@ -66,9 +67,10 @@ def running_service(
             service = Service(f"http://127.0.0.1:{port}", key, database_url, env)
             try:
                 service.processes.append(betalab_cli(["serve", "--external"], env, tmp / "api.log"))
-                service.processes.append(
-                    betalab_cli(["worker", "--cpu", "1"], env, tmp / "worker.log")
-                )
+                if worker:
+                    service.processes.append(
+                        betalab_cli(["worker", "--cpu", "1"], env, tmp / "worker.log")
+                    )
                 wait_for(lambda: _ready(service.url), timeout=120, what="the betalab API")
                 yield service
             finally:

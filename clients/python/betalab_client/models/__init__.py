@@ -25,6 +25,7 @@ from .mnist_experiment_create_metrics_item import MnistExperimentCreateMetricsIt
 from .mnist_experiment_create_model_types_item import MnistExperimentCreateModelTypesItem
 from .quota_error import QuotaError
 from .readiness import Readiness
+from .result_key import ResultKey
 from .run_counts import RunCounts
 from .run_detail import RunDetail
 from .run_detail_config import RunDetailConfig
@@ -69,6 +70,7 @@ __all__ = (
     "MnistExperimentCreateModelTypesItem",
     "QuotaError",
     "Readiness",
+    "ResultKey",
     "RunCounts",
     "RunDetail",
     "RunDetailConfig",

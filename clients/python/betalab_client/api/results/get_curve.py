@@ -10,20 +10,22 @@ from ...models.curve_public import CurvePublic
 from ...models.get_curve_model_type_type_0 import GetCurveModelTypeType0
 from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
+from ...models.result_key import ResultKey
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     experiment_id: str,
     *,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["metric"] = metric
+    json_metric = metric.value
+    params["metric"] = json_metric
 
     json_model_type: None | str | Unset
     if isinstance(model_type, Unset):
@@ -98,7 +100,7 @@ def sync_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> Response[CurvePublic | HTTPError | HTTPValidationError]:
@@ -108,7 +110,7 @@ def sync_detailed(
 
     Args:
         experiment_id (str): experiment id
-        metric (str): a result key
+        metric (ResultKey):
         model_type (GetCurveModelTypeType0 | None | Unset):
         label_fraction (float | None | Unset):
 
@@ -138,7 +140,7 @@ def sync(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> CurvePublic | HTTPError | HTTPValidationError | None:
@@ -148,7 +150,7 @@ def sync(
 
     Args:
         experiment_id (str): experiment id
-        metric (str): a result key
+        metric (ResultKey):
         model_type (GetCurveModelTypeType0 | None | Unset):
         label_fraction (float | None | Unset):
 
@@ -173,7 +175,7 @@ async def asyncio_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> Response[CurvePublic | HTTPError | HTTPValidationError]:
@@ -183,7 +185,7 @@ async def asyncio_detailed(
 
     Args:
         experiment_id (str): experiment id
-        metric (str): a result key
+        metric (ResultKey):
         model_type (GetCurveModelTypeType0 | None | Unset):
         label_fraction (float | None | Unset):
 
@@ -211,7 +213,7 @@ async def asyncio(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> CurvePublic | HTTPError | HTTPValidationError | None:
@@ -221,7 +223,7 @@ async def asyncio(
 
     Args:
         experiment_id (str): experiment id
-        metric (str): a result key
+        metric (ResultKey):
         model_type (GetCurveModelTypeType0 | None | Unset):
         label_fraction (float | None | Unset):
 

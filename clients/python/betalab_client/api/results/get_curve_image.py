@@ -9,20 +9,22 @@ from ...client import AuthenticatedClient, Client
 from ...models.get_curve_image_model_type_type_0 import GetCurveImageModelTypeType0
 from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
+from ...models.result_key import ResultKey
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     experiment_id: str,
     *,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["metric"] = metric
+    json_metric = metric.value
+    params["metric"] = json_metric
 
     json_model_type: None | str | Unset
     if isinstance(model_type, Unset):
@@ -96,7 +98,7 @@ def sync_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> Response[Any | HTTPError | HTTPValidationError]:
@@ -106,7 +108,7 @@ def sync_detailed(
 
     Args:
         experiment_id (str): experiment id
-        metric (str): a result key
+        metric (ResultKey):
         model_type (GetCurveImageModelTypeType0 | None | Unset):
         label_fraction (float | None | Unset):
 
@@ -136,7 +138,7 @@ def sync(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> Any | HTTPError | HTTPValidationError | None:
@@ -146,7 +148,7 @@ def sync(
 
     Args:
         experiment_id (str): experiment id
-        metric (str): a result key
+        metric (ResultKey):
         model_type (GetCurveImageModelTypeType0 | None | Unset):
         label_fraction (float | None | Unset):
 
@@ -171,7 +173,7 @@ async def asyncio_detailed(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> Response[Any | HTTPError | HTTPValidationError]:
@@ -181,7 +183,7 @@ async def asyncio_detailed(
 
     Args:
         experiment_id (str): experiment id
-        metric (str): a result key
+        metric (ResultKey):
         model_type (GetCurveImageModelTypeType0 | None | Unset):
         label_fraction (float | None | Unset):
 
@@ -209,7 +211,7 @@ async def asyncio(
     experiment_id: str,
     *,
     client: AuthenticatedClient,
-    metric: str,
+    metric: ResultKey,
     model_type: GetCurveImageModelTypeType0 | None | Unset = UNSET,
     label_fraction: float | None | Unset = UNSET,
 ) -> Any | HTTPError | HTTPValidationError | None:
@@ -219,7 +221,7 @@ async def asyncio(
 
     Args:
         experiment_id (str): experiment id
-        metric (str): a result key
+        metric (ResultKey):
         model_type (GetCurveImageModelTypeType0 | None | Unset):
         label_fraction (float | None | Unset):
 

@@ -187,7 +187,7 @@ GARBAGE = [
     {**BODY, "training": None},
     {**BODY, "training": {"preset": None}},
     {**BODY, "training": {"max_epochs": 1e300}},
-    {**BODY, "training": {"max_epochs": 3.0}},
+    {**BODY, "training": {"max_epochs": 3.5}},
     {**BODY, "training": {"device": "cuda" * 100}},
     {**BODY, "training": {"learning_rate": {"nested": [[]]}}},
     {**BODY, "dataset": "mnist", "label_fractions": [1e-400]},
@@ -214,6 +214,17 @@ def test_garbage_body_is_422(module_client, body):
     )
     assert response.status_code == 422, response.text
     assert all(set(e) == {"loc", "msg", "type"} for e in response.json()["detail"])
+
+
+def test_integral_floats_count_as_integers(client):
+    """JSON Schema's integer admits 3.0; the stored spec holds the integer."""
+    body = {**BODY, "seeds": 2.0, "training": {"preset": "smoke", "max_epochs": 3.0}}
+    response = client.post("/experiments", json=body)
+    assert response.status_code == 201, response.text
+    spec = client.get(response.json()["links"]["self"]).json()["spec"]
+    assert spec["seeds"] == [0, 1]
+    assert spec["training"]["max_epochs"] == 3
+    assert isinstance(spec["training"]["max_epochs"], int)
 
 
 def test_non_json_content_type_is_422(module_client):

@@ -18,6 +18,9 @@ from persistence.keys import verify_api_key
 from persistence.models import ApiKey, KeyScope
 from persistence.settings import Settings
 
+# Headers a reverse proxy adds: a request carrying one came from beyond this host.
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
 bearer = HTTPBearer(
     auto_error=False, description="An API key made with `betalab keys create`, as a bearer token."
 )
@@ -67,11 +70,25 @@ def require_key(request: Request, session: SessionDep, credentials: Credentials)
     return key
 
 
+def public_read_applies(settings: Settings, request: Request) -> bool:
+    """Whether this read may go without a key.
+
+    `BETALAB_PUBLIC_READ` set: what it says. Unset (the default): only on a loopback bind and
+    only for requests no proxy forwarded, so a TLS proxy on the same host does not turn the
+    loopback default into reads open to the internet.
+    """
+    if settings.public_read is not None:
+        return settings.public_read
+    return settings.public_read_effective and not any(
+        name in request.headers for name in PROXY_HEADERS
+    )
+
+
 def require_read(
-    settings: SettingsDep, session: SessionDep, credentials: Credentials
+    request: Request, settings: SettingsDep, session: SessionDep, credentials: Credentials
 ) -> ApiKey | None:
-    """Read access: open when public read is on (loopback only by default), else a key."""
-    if settings.public_read_effective:
+    """Read access: open when public read applies (see `public_read_applies`), else a key."""
+    if public_read_applies(settings, request):
         return None
     return _authenticate(session, credentials)
 

@@ -15,7 +15,7 @@ UNAUTHORIZED: Responses = {
     401: {
         "model": HTTPError,
         "description": "no key, an unknown or a revoked one; reads need one unless public read "
-        "is on (by default only on a loopback bind)",
+        "is on (by default only on a loopback bind, and not through a proxy)",
     },
 }
 FORBIDDEN: Responses = {

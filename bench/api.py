@@ -3,6 +3,13 @@
 Needs PostgreSQL on 127.0.0.1:5432 (trust auth, database `test`) and Redis on 127.0.0.1:6379.
 Creates a temporary database with a synthetic 1,300-run experiment (8 metric values per run),
 starts uvicorn in a subprocess, measures, then drops everything. `--json` prints one JSON line.
+
+The curve is loaded twice: with a `read` key on every request against a server whose public read
+is off (the figure that counts: each request looks its key up, checks it is live and its scope),
+then anonymously against one with public read on (the loopback default), the baseline in the same
+run. The load generator runs on the same cores as the server, so the report
+gives each side's share of the machine's CPU time during the keyed load: the load generator, the
+uvicorn processes, and the rest (PostgreSQL, the kernel).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import psutil
 import redis
 import sqlalchemy as sa
 
@@ -32,7 +40,7 @@ from persistence import crud  # noqa: E402
 from persistence.db import get_engine, session_scope  # noqa: E402
 from persistence.keys import create_api_key  # noqa: E402
 from persistence.migrate import upgrade  # noqa: E402
-from persistence.models import MetricResult, Run, RunStatus, utcnow  # noqa: E402
+from persistence.models import KeyScope, MetricResult, Run, RunStatus, utcnow  # noqa: E402
 from vae_core.metrics.registry import METRICS  # noqa: E402
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -117,11 +125,12 @@ else:
 
 
 def start_server(
-    url: str, broker: str, workers: int, data_dir: Path
+    url: str, broker: str, workers: int, data_dir: Path, public_read: bool
 ) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {
         **os.environ,
+        "BETALAB_PUBLIC_READ": "true" if public_read else "false",
         "BETALAB_DATABASE_URL": url,
         "BETALAB_BROKER_URL": broker,
         "BETALAB_DATA_DIR": str(data_dir),
@@ -157,7 +166,13 @@ async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reque
 
 
 async def load(
-    base: str, path: str, params: dict, clients: int, seconds: float, warmup: float = 0.0
+    base: str,
+    path: str,
+    params: dict,
+    clients: int,
+    seconds: float,
+    warmup: float = 0.0,
+    token: str | None = None,
 ) -> dict:
     """`clients` concurrent keep-alive request loops for `seconds` after `warmup` seconds on the
     same connections (not recorded); latency percentiles, rate, errors.
@@ -172,7 +187,8 @@ async def load(
     """
     url = httpx.URL(base)
     target = httpx.URL(path, params=params).raw_path.decode()
-    request = f"GET {target} HTTP/1.1\r\nHost: {url.host}:{url.port}\r\n\r\n".encode()
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    request = f"GET {target} HTTP/1.1\r\nHost: {url.host}:{url.port}\r\n{auth}\r\n".encode()
     latencies: list[float] = []
     errors = 0
     began = time.perf_counter() + warmup
@@ -203,6 +219,43 @@ async def load(
         "rps": len(ms) / elapsed,
         "errors": errors,
     }
+
+
+def busy_seconds(procs: list[psutil.Process]) -> float:
+    """CPU seconds (user + system) used so far by `procs`; ones that have exited count 0."""
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent off idle (all cores together)."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+def load_with_shares(server: subprocess.Popen, run) -> tuple[dict, dict]:
+    """Run the coroutine factory `run` and say who used the machine's CPU while it ran."""
+    parent = psutil.Process(server.pid)
+    servers = [parent, *parent.children(recursive=True)]
+    me = psutil.Process()
+    start = (time.perf_counter(), busy_seconds([me]), busy_seconds(servers), machine_busy_seconds())
+    result = asyncio.run(run())
+    end = (time.perf_counter(), busy_seconds([me]), busy_seconds(servers), machine_busy_seconds())
+    capacity = (end[0] - start[0]) * psutil.cpu_count()
+    loadgen, uvicorn, machine = (end[i] - start[i] for i in (1, 2, 3))
+    shares = {
+        "loadgen": loadgen / capacity,
+        "server": uvicorn / capacity,
+        "other": max(machine - loadgen - uvicorn, 0.0) / capacity,
+        "idle": max(1.0 - machine / capacity, 0.0),
+    }
+    return result, shares
 
 
 def post_grid(base: str, key: str, repeats: int) -> float:
@@ -252,18 +305,33 @@ def main() -> None:
         experiment_id = seed_experiment(url)
         with session_scope(url) as session:
             key = create_api_key(session=session, name="bench")
+            reader = create_api_key(session=session, name="bench-read", scope=KeyScope.read)
         with tempfile.TemporaryDirectory(prefix="betalab-bench-") as tmp:
-            proc, base = start_server(url, broker, args.workers, Path(tmp))
+            proc, base = start_server(url, broker, args.workers, Path(tmp), public_read=False)
             path = f"/results/{experiment_id}/curve"
             params = {"metric": args.metric}
-            httpx.get(base + path, params=params, timeout=60).raise_for_status()  # warm cache
+            headers = {"Authorization": f"Bearer {reader}"}
+            anonymous_status = httpx.get(base + path, params=params, timeout=60).status_code
+            if anonymous_status != 401:
+                raise RuntimeError(f"public read is on: an anonymous curve got {anonymous_status}")
+            httpx.get(base + path, params=params, headers=headers, timeout=60).raise_for_status()
             baseline = asyncio.run(
                 load(base, "/healthz", {}, args.clients, args.seconds / 4, warmup=1.0)
             )
-            result = asyncio.run(
-                load(base, path, params, args.clients, args.seconds, warmup=args.warmup)
+            keyed, shares = load_with_shares(
+                proc,
+                lambda: load(
+                    base, path, params, args.clients, args.seconds, args.warmup, token=reader
+                ),
             )
             post_ms = post_grid(base, key, args.post_repeats)
+            proc.terminate()
+            proc.wait(timeout=30)
+            proc, base = start_server(url, broker, args.workers, Path(tmp), public_read=True)
+            httpx.get(base + path, params=params, timeout=60).raise_for_status()
+            anonymous = asyncio.run(
+                load(base, path, params, args.clients, args.seconds, warmup=args.warmup)
+            )
     finally:
         if proc is not None:
             proc.terminate()
@@ -275,13 +343,20 @@ def main() -> None:
         redis.Redis.from_url(broker).flushdb()
 
     report = {
-        "curve_p50_ms": round(result["p50_ms"], 2),
-        "curve_p95_ms": round(result["p95_ms"], 2),
-        "curve_rps": round(result["rps"], 1),
-        "errors": result["errors"],
+        "curve_p50_ms": round(keyed["p50_ms"], 2),
+        "curve_p95_ms": round(keyed["p95_ms"], 2),
+        "curve_rps": round(keyed["rps"], 1),
+        "errors": keyed["errors"] + anonymous["errors"],
+        "anonymous_p95_ms": round(anonymous["p95_ms"], 2),
+        "anonymous_rps": round(anonymous["rps"], 1),
+        "keyed_vs_anonymous_p95": round(keyed["p95_ms"] / anonymous["p95_ms"], 2),
+        "cpu_share_loadgen": round(shares["loadgen"], 3),
+        "cpu_share_server": round(shares["server"], 3),
+        "cpu_share_other": round(shares["other"], 3),
+        "cpu_share_idle": round(shares["idle"], 3),
         "post_2050_runs_ms": round(post_ms, 1),
         "healthz_p95_ms": round(baseline["p95_ms"], 2),
-        "curve_vs_healthz_p95": round(result["p95_ms"] / baseline["p95_ms"], 2),
+        "curve_vs_healthz_p95": round(keyed["p95_ms"] / baseline["p95_ms"], 2),
         "workers": args.workers,
         "clients": args.clients,
     }

@@ -81,6 +81,30 @@ def test_reads_are_public_on_loopback_by_default(anonymous, settings):
 
 
 @pytest.mark.parametrize(
+    "header",
+    [
+        {"X-Forwarded-For": "203.0.113.7"},
+        {"Forwarded": "for=203.0.113.7;proto=https"},
+        {"X-Real-IP": "203.0.113.7"},
+    ],
+)
+def test_default_public_read_stops_at_a_proxy(anonymous, settings, api_key, header):
+    """On loopback a read through a reverse proxy still needs a key, unless set explicitly."""
+    assert settings.public_read is None and settings.public_read_effective
+    response = anonymous.get("/experiments", headers=header)
+    assert response.status_code == 401
+    assert (
+        anonymous.get(
+            "/experiments", headers={**header, "Authorization": f"Bearer {api_key}"}
+        ).status_code
+        == 200
+    )
+    explicit = settings.model_copy(update={"public_read": True})
+    with TestClient(create_app(explicit)) as client:
+        assert client.get("/experiments", headers=header).status_code == 200
+
+
+@pytest.mark.parametrize(
     "path", ["/experiments", "/runs/" + "0" * 32, "/results/" + "0" * 32 + ".csv"]
 )
 def test_reads_need_a_key_when_public_read_is_off(settings, api_key, path):

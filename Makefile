@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check vae_core api worker persistence betalab_cli
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 openapi: $(STAMP)
 	$(BIN)/python -m api.export_openapi openapi/openapi.json

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from persistence import crud
 from persistence.keys import verify_api_key
-from persistence.models import ApiKey, KeyScope
+from persistence.models import ApiKey, Experiment, KeyScope
 from persistence.settings import Settings
 
 # Headers a reverse proxy adds: a request carrying one came from beyond this host.
@@ -42,6 +43,15 @@ def get_session(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+ExperimentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="experiment id")]
+
+
+def load_experiment(session: Session, experiment_id: str) -> Experiment:
+    """The experiment, or 404."""
+    experiment = crud.get_experiment(session=session, experiment_id=experiment_id)
+    if experiment is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="experiment not found")
+    return experiment
 
 
 def _authenticate(session: Session, credentials: HTTPAuthorizationCredentials | None) -> ApiKey:

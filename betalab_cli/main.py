@@ -45,9 +45,9 @@ def serve(
     ),
 ) -> None:
     """Run the API, the database migrations, the broker (embedded unless configured) and workers."""
+    from betalab_cli.serve import ServeError
+    from betalab_cli.serve import serve as run_serve
     from persistence.settings import get_settings
-    from worker.embedded import ServeError
-    from worker.embedded import serve as run_serve
 
     _logging()
     settings = get_settings()

@@ -55,7 +55,7 @@ SMALL_FIGURE2_LABEL_FRACTIONS = [0.1, 1.0]
 def figure_spec(figure: int, grid: str, preset: str) -> dict[str, Any]:
     """The grid of the paper's Figure 1 (shapes) or 2 (MNIST) trained with `preset`.
 
-    `paper` is the paper's whole grid (520 and 1,025 runs), `small` its axes with fewer points
+    `paper` is the paper's whole grid (520 and 2,050 runs), `small` its axes with fewer points
     and 3 seeds, `tiny` two or four runs that check the path end to end.
     """
     if grid not in FIGURE_GRIDS:

@@ -5,7 +5,7 @@
 # OUT/times; copy the PNGs into docs/reproduction/ to update the report.
 #
 #   scripts/reproduce_paper.sh [OUT]          (default OUT: reproduction-run)
-#   GRID=paper PRESET=paper scripts/reproduce_paper.sh   (the paper's 520 + 1,025 runs)
+#   GRID=paper PRESET=paper scripts/reproduce_paper.sh   (the paper's 520 + 2,050 runs)
 #   FIGURES=2 scripts/reproduce_paper.sh      (one figure only)
 #
 # Re-running with the same OUT re-attaches to the experiments it started.

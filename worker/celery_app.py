@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
+import redis
 from celery import Celery
 from kombu import Exchange, Queue
 
@@ -22,6 +24,23 @@ def broker_url(settings: Settings) -> str:
     from worker.embedded import broker_socket_path
 
     return f"redis+socket://{broker_socket_path(settings)}"
+
+
+def redis_client(url: str, *, timeout_s: float = 5.0) -> redis.Redis:
+    """A redis-py client for a kombu broker URL (redis:// or redis+socket://)."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("redis+socket", "socket", "unix"):
+        query = parse_qs(parsed.query)
+        db = int((query.get("virtual_host") or query.get("db") or ["0"])[0] or 0)
+        return redis.Redis(
+            unix_socket_path=parsed.path,
+            db=db,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+        )
+    return redis.Redis.from_url(
+        url.replace("redis+", ""), socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+    )
 
 
 def make_celery(settings: Settings) -> Celery:

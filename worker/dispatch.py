@@ -1,4 +1,7 @@
-"""What the API calls to start and stop work: send task ids through the broker, record them."""
+"""What the API calls to start and stop work: send task ids through the broker, record them.
+
+The API reaches the worker side through this module only (an import-linter contract says so).
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,33 @@ from persistence.db import session_scope
 from persistence.runs import mark_enqueued
 from persistence.settings import Settings
 from worker.bundles import bundles_for
-from worker.celery_app import EVAL_QUEUE, EVAL_TASK, TRAIN_QUEUE, TRAIN_TASK, get_celery
+from worker.celery_app import (
+    EVAL_QUEUE,
+    EVAL_TASK,
+    TRAIN_QUEUE,
+    TRAIN_TASK,
+    broker_url,
+    get_celery,
+    redis_client,
+)
 
 logger = logging.getLogger(__name__)
 
 _PHASES = {"train": (TRAIN_TASK, TRAIN_QUEUE), "evaluate": (EVAL_TASK, EVAL_QUEUE)}
 # Messages per pipelined broker write (one Redis command each, no queue expiry configured).
 SEND_BATCH = 500
+
+
+def broker_reachable(settings: Settings, *, timeout_s: float = 1.0) -> bool:
+    """Whether the configured broker answers a PING within `timeout_s`."""
+    try:
+        client = redis_client(broker_url(settings), timeout_s=timeout_s)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
 
 
 def new_task_id() -> str:

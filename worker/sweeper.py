@@ -13,7 +13,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 import redis
 
@@ -22,7 +21,7 @@ from persistence.db import make_engine
 from persistence.models import utcnow
 from persistence.settings import Settings
 from worker import dispatch
-from worker.celery_app import EVAL_QUEUE, TRAIN_QUEUE, broker_url
+from worker.celery_app import EVAL_QUEUE, TRAIN_QUEUE, broker_url, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -41,23 +40,6 @@ class SweepReport:
     @property
     def resent(self) -> int:
         return len(self.stale) + len(self.lost)
-
-
-def redis_client(url: str, *, timeout_s: float = 5.0) -> redis.Redis:
-    """A redis-py client for a kombu broker URL (redis:// or redis+socket://)."""
-    parsed = urlparse(url)
-    if parsed.scheme in ("redis+socket", "socket", "unix"):
-        query = parse_qs(parsed.query)
-        db = int((query.get("virtual_host") or query.get("db") or ["0"])[0] or 0)
-        return redis.Redis(
-            unix_socket_path=parsed.path,
-            db=db,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
-        )
-    return redis.Redis.from_url(
-        url.replace("redis+", ""), socket_timeout=timeout_s, socket_connect_timeout=timeout_s
-    )
 
 
 def _task_id(raw: bytes) -> str | None:

@@ -10,9 +10,16 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from api.deps import CurrentKey, ReadAccess, SessionDep, SettingsDep
+from api.deps import (
+    CurrentKey,
+    ExperimentId,
+    ReadAccess,
+    SessionDep,
+    SettingsDep,
+    load_experiment,
+)
 from api.responses import (
     CONFLICT,
     FORBIDDEN,
@@ -44,7 +51,6 @@ logger = logging.getLogger("betalab.api")
 
 router = APIRouter(prefix="/experiments", tags=["experiments"], responses=UNAUTHORIZED)
 
-ExperimentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="experiment id")]
 Skip = Annotated[int, Query(ge=0, le=10_000_000)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
@@ -56,14 +62,6 @@ def links(experiment_id: str) -> ExperimentLinks:
         curve=f"/results/{experiment_id}/curve",
         csv=f"/results/{experiment_id}.csv",
     )
-
-
-def load_experiment(session: SessionDep, experiment_id: str) -> Experiment:
-    """The experiment, or 404."""
-    experiment = crud.get_experiment(session=session, experiment_id=experiment_id)
-    if experiment is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="experiment not found")
-    return experiment
 
 
 def load_managed_experiment(

@@ -7,24 +7,11 @@ from sqlalchemy import text
 
 from api.deps import SessionDep, SettingsDep
 from api.schemas import Health, Readiness
-from worker.celery_app import broker_url
-from worker.sweeper import redis_client
+from worker.dispatch import broker_reachable
 
 router = APIRouter(tags=["health"])
 
 BROKER_TIMEOUT_S = 1.0
-
-
-def broker_reachable(url: str) -> bool:
-    """PING the Redis broker with a short timeout."""
-    try:
-        client = redis_client(url, timeout_s=BROKER_TIMEOUT_S)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except Exception:
-        return False
 
 
 @router.get("/healthz", response_model=Health)
@@ -41,7 +28,7 @@ def readyz(session: SessionDep, settings: SettingsDep, response: Response) -> Re
         database = "ok"
     except Exception:
         database = "unreachable"
-    broker = "ok" if broker_reachable(broker_url(settings)) else "unreachable"
+    broker = "ok" if broker_reachable(settings, timeout_s=BROKER_TIMEOUT_S) else "unreachable"
     ready = database == "ok" and broker == "ok"
     if not ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE

@@ -9,10 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from api.deps import ReadAccess, SessionDep
+from api.deps import ExperimentId, ReadAccess, SessionDep, load_experiment
 from api.plots import curve_png
 from api.responses import NOT_FOUND, PUBLIC_READ, UNAUTHORIZED
-from api.routes.experiments import ExperimentId, load_experiment
 from api.schemas import CurvePublic, FindingsPublic, ModelType, ResultKey
 from persistence import crud
 from persistence.models import Experiment

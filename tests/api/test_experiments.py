@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from persistence.db import session_scope
 from persistence.models import Run, RunStatus
 from tests.utils.results import finish_runs
-from worker.sweeper import redis_client
+from worker.celery_app import redis_client
 
 BODY = {
     "name": "fig1",

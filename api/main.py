@@ -14,7 +14,7 @@ from starlette.routing import Match
 
 from api.cache import ResultCache
 from api.limits import BodySizeLimit
-from api.routes import dashboard, experiments, health, results, runs
+from api.routes import catalog, dashboard, experiments, health, results, runs
 from api.schemas import DATASET_TAGS, UNION_FIELDS, UNION_TAGS, QuotaError
 from persistence.crud import RunQuotaError
 from persistence.db import session_factory
@@ -132,6 +132,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RunQuotaError, _on_quota_exceeded)
     app.add_exception_handler(Exception, _on_unexpected_error)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
-    for module in (experiments, runs, results, health, dashboard):
+    for module in (experiments, runs, results, catalog, health, dashboard):
         app.include_router(module.router)
     return app

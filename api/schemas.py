@@ -471,6 +471,39 @@ class FindingsPublic(BaseModel):
     findings: list[FindingPublic]
 
 
+class CatalogMetric(BaseModel):
+    name: str = Field(description="what `metrics` in a POST /experiments body takes")
+    datasets: list[Dataset]
+    keys: list[ResultKey] = Field(description="the result keys it yields (curve `metric`)")
+    description: str
+
+
+class CatalogDataset(BaseModel):
+    name: Dataset
+    description: str
+    image_shape: list[int]
+    latent_dim: int
+    metrics: list[str] = Field(description="the metric groups that apply, in catalog order")
+    default_metrics: list[str] = Field(description="what an experiment gets without `metrics`")
+    label_fractions: bool = Field(description="whether `label_fractions` applies")
+
+
+class CatalogPreset(BaseModel):
+    name: Preset  # type: ignore[valid-type]
+    fields: dict[str, float | int | str | bool | None] = Field(
+        description="the preset's training configuration, field by field"
+    )
+
+
+class Catalog(BaseModel):
+    """What a grid may be made of: the closed sets the API validates against."""
+
+    datasets: list[CatalogDataset]
+    model_types: list[ModelType]
+    metrics: list[CatalogMetric]
+    presets: list[CatalogPreset]
+
+
 class Health(BaseModel):
     status: str
 

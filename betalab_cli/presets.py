@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-FIGURE1_MODEL_TYPES = ["fc", "fc-denoising", "conv", "conv-denoising"]
+from vae_core.config import MODEL_TYPES, PRESETS
+
+FIGURE1_MODEL_TYPES = list(MODEL_TYPES)  # all four
 FIGURE2_MODEL_TYPES = ["fc", "conv"]
 FIGURE2_LABEL_FRACTIONS = [0.2, 0.4, 0.6, 0.8, 1.0]
 FIGURE_METRIC = {1: "beta_vae_change_one", 2: "svm_accuracy"}
-GRID_PRESETS = ("smoke", "quick", "calibrated", "paper")
+GRID_PRESETS = tuple(PRESETS)  # the training presets the API serves in GET /catalog
 # Figure 2 under `calibrated`: the VAE trains on the whole labelled subset (the paper's protocol:
 # the label fraction is the VAE's training set), not on `train_fraction` of it as well, for 5
 # epochs: 55,000 images x 5 at a fraction of 1.0, 5,500 x 5 at 0.1.

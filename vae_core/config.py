@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "ARCHS",
+    "DATASETS",
     "DEVICE_PATTERN",
     "IMAGE_SHAPES",
     "LATENT_DIMS",
@@ -27,6 +28,11 @@ __all__ = [
 MODEL_TYPES = ("fc", "fc-denoising", "conv", "conv-denoising")
 ARCHS = ("fc", "conv")  # vae_core.models.ARCHITECTURES builds each
 
+# The datasets a grid may train on, each with a line that says what it is for.
+DATASETS = {
+    "shapes": "synthetic 64×64 shapes with known factors: disentanglement metrics (Figure 1)",
+    "mnist": "handwritten digits: probe accuracy at label fractions (Figure 2)",
+}
 IMAGE_SHAPES = {"shapes": (64, 64), "mnist": (28, 28)}
 LATENT_DIMS = {"shapes": 10, "mnist": 16}
 

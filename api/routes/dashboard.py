@@ -8,6 +8,8 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, HTMLResponse
 
+from api.catalog import catalog_json
+
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 _MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -21,7 +23,8 @@ router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
 
 def _page(title: str, page: str, entity_id: str = "") -> HTMLResponse:
-    """One HTML shell; dashboard.js reads `data-page` / `data-id` and builds the content."""
+    """One HTML shell; dashboard.js reads `data-page` / `data-id` and builds the content, with
+    the catalog (GET /catalog) embedded so that no page restates datasets, metrics or presets."""
     scripts = "\n".join(f'  <script src="/static/{name}" defer></script>' for name in _SCRIPTS)
     body = f"""<!doctype html>
 <html lang="en">
@@ -31,6 +34,7 @@ def _page(title: str, page: str, entity_id: str = "") -> HTMLResponse:
   <title>{html.escape(title)} · betalab</title>
   <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="/static/dashboard.css">
+  <script type="application/json" id="catalog">{catalog_json()}</script>
 {scripts}
 </head>
 <body data-page="{html.escape(page)}" data-id="{html.escape(entity_id)}">

@@ -8,6 +8,10 @@
   var RUN_PAGE_SIZE = 500;
   var POLL_MS = 2000;
   var fmt = window.BLCharts.fmt;
+  // Datasets, model types, metrics and presets as the server defines them (GET /catalog).
+  var CATALOG = JSON.parse(document.getElementById("catalog").textContent);
+  var WITH_FRACTIONS = {};
+  CATALOG.datasets.forEach(function (d) { WITH_FRACTIONS[d.name] = d.label_fractions; });
 
   /* ---------- small helpers ---------- */
 
@@ -389,13 +393,9 @@
 
   /* ---------- experiment page ---------- */
 
-  var METRIC_KEYS = {
-    beta_vae_change_one: ["beta_vae_change_one"], beta_vae_fix_one: ["beta_vae_fix_one"],
-    factor_vae: ["factor_vae"], mig: ["mig"],
-    dci: ["dci_disentanglement", "dci_completeness", "dci_informativeness_test"], sap: ["sap"],
-    modularity: ["modularity", "explicitness_test"], svm_accuracy: ["svm_accuracy"],
-    logreg_accuracy: ["logreg_accuracy"], reconstruction: ["recon_loss", "kl", "total_cost", "recon_l2"]
-  };
+  // Metric group -> the result keys it yields, from the catalog the page embeds (GET /catalog).
+  var METRIC_KEYS = {};
+  CATALOG.metrics.forEach(function (m) { METRIC_KEYS[m.name] = m.keys; });
 
   function runEpochs(r) {
     if (typeof r.epochs_done === "number") return r.epochs_done;
@@ -545,7 +545,7 @@
     }
 
     function updateColumns() {
-      var mnist = state.exp && state.exp.dataset === "mnist";
+      var mnist = state.exp && WITH_FRACTIONS[state.exp.dataset];
       var cols = [
         { key: "run", label: "Run", get: function (r) { return r.id; }, cell: function (r) {
           return h("a", { href: "/ui/runs/" + enc(r.id), text: String(r.id).slice(0, 8) });
@@ -787,14 +787,13 @@
 
   /* ---------- new experiment form ---------- */
 
-  var DATASET_METRICS = {
-    shapes: ["beta_vae_change_one", "beta_vae_fix_one", "factor_vae", "mig", "dci", "sap",
-      "modularity", "reconstruction"],
-    mnist: ["svm_accuracy", "logreg_accuracy", "reconstruction"]
-  };
-  var DEFAULT_METRICS = { shapes: ["beta_vae_change_one", "reconstruction"],
-    mnist: ["svm_accuracy", "reconstruction"] };
-  var MODEL_TYPES = ["fc", "fc-denoising", "conv", "conv-denoising"];
+  var DATASET_METRICS = {}, DEFAULT_METRICS = {};
+  CATALOG.datasets.forEach(function (d) {
+    DATASET_METRICS[d.name] = d.metrics;
+    DEFAULT_METRICS[d.name] = d.default_metrics;
+  });
+  var MODEL_TYPES = CATALOG.model_types;
+  var PRESET_NAMES = CATALOG.presets.map(function (p) { return p.name; });
   var TEMPLATES = {
     smoke: { model_types: ["fc"], betas: "1, 4", seeds: "1", label_fractions: "1.0" },
     quick: { model_types: ["fc", "conv"], betas: "0.5, 1, 2, 4, 8", seeds: "3", label_fractions: "0.1, 1.0" },
@@ -825,10 +824,10 @@
       ]);
     }
     var name = h("input", { type: "text", id: "f-name", name: "name", placeholder: "e.g. shapes β sweep" });
-    var dataset = h("select", { id: "f-dataset", name: "dataset" }, [
-      h("option", { value: "shapes", text: "shapes (synthetic 64×64, known factors)" }),
-      h("option", { value: "mnist", text: "mnist (label-fraction probes)" })]);
-    var preset = h("select", { id: "f-preset", name: "preset" }, ["smoke", "quick", "calibrated", "paper"].map(function (p) {
+    var dataset = h("select", { id: "f-dataset", name: "dataset" }, CATALOG.datasets.map(function (d) {
+      return h("option", { value: d.name, text: d.name + " (" + d.description + ")" });
+    }));
+    var preset = h("select", { id: "f-preset", name: "preset" }, PRESET_NAMES.map(function (p) {
       return h("option", { value: p, text: p });
     }));
     var modelBox = h("div", { className: "choices", id: "f-model-types" }, MODEL_TYPES.map(function (m) {
@@ -860,7 +859,7 @@
       "MNIST only: fractions of training labels the probes may use.");
 
     var templateButtons = h("div", { className: "row" }, [h("span", { text: "Fill a grid for a preset:" })].concat(
-      ["smoke", "quick", "calibrated", "paper"].map(function (p) {
+      PRESET_NAMES.map(function (p) {
         return h("button", { type: "button", className: "template-btn", dataset: { preset: p }, text: p,
           onclick: function () { applyTemplate(p); } });
       })));
@@ -891,7 +890,7 @@
     }
 
     function syncDataset() {
-      fractionField.classList.toggle("hidden", dataset.value !== "mnist");
+      fractionField.classList.toggle("hidden", !WITH_FRACTIONS[dataset.value]);
       setMetrics(dataset.value);
       updateGridSize();
     }
@@ -942,7 +941,7 @@
       }
       var s = parseList(seeds.value);
       b.seeds = s.length === 1 && seeds.value.indexOf(",") < 0 ? s[0] : s;
-      if (dataset.value === "mnist") b.label_fractions = parseList(fractions.value);
+      if (WITH_FRACTIONS[dataset.value]) b.label_fractions = parseList(fractions.value);
       return b;
     }
 

@@ -1,6 +1,15 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .beta_range import BetaRange
+from .catalog import Catalog
+from .catalog_dataset import CatalogDataset
+from .catalog_dataset_name import CatalogDatasetName
+from .catalog_metric import CatalogMetric
+from .catalog_metric_datasets_item import CatalogMetricDatasetsItem
+from .catalog_model_types_item import CatalogModelTypesItem
+from .catalog_preset import CatalogPreset
+from .catalog_preset_fields import CatalogPresetFields
+from .catalog_preset_name import CatalogPresetName
 from .curve_point import CurvePoint
 from .curve_public import CurvePublic
 from .curve_trend import CurveTrend
@@ -46,6 +55,15 @@ from .validation_error_context import ValidationErrorContext
 
 __all__ = (
     "BetaRange",
+    "Catalog",
+    "CatalogDataset",
+    "CatalogDatasetName",
+    "CatalogMetric",
+    "CatalogMetricDatasetsItem",
+    "CatalogModelTypesItem",
+    "CatalogPreset",
+    "CatalogPresetFields",
+    "CatalogPresetName",
     "CurvePoint",
     "CurvePublic",
     "CurveTrend",

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from persistence.models import ExperimentStatus, RunStatus
-from vae_core.config import DEVICE_PATTERN, MODEL_TYPES, PRESETS, TrainConfig
+from vae_core.config import DEVICE_PATTERN, EVALUATIONS, MODEL_TYPES, PRESETS, TrainConfig
 from vae_core.metrics.registry import DEFAULT_METRICS, METRICS, validate_metrics
 
 
@@ -133,6 +133,8 @@ _TRAINING_BOUNDS: dict[str, dict[str, Any]] = {
     "noise_amount": {"ge": 0, "le": 1},
     "noise_fraction": {"ge": 0, "le": 1},
 }
+# Closed sets among the overrides: their JSON Schema says which values there are.
+_TRAINING_CHOICES: dict[str, Any] = {"evaluation": Literal[EVALUATIONS]}
 
 
 def _training_model() -> type[BaseModel]:
@@ -149,7 +151,9 @@ def _training_model() -> type[BaseModel]:
             continue
         bounds = _TRAINING_BOUNDS.get(f.name, {})
         hint = hints[f.name]
-        if hint is int:
+        if f.name in _TRAINING_CHOICES:
+            field = _TRAINING_CHOICES[f.name]
+        elif hint is int:
             field = json_int(**bounds)
         elif set(typing.get_args(hint)) == {int, type(None)}:
             field = json_int(**bounds) | None

@@ -15,6 +15,7 @@ __all__ = [
     "ARCHS",
     "DATASETS",
     "DEVICE_PATTERN",
+    "EVALUATIONS",
     "IMAGE_SHAPES",
     "LATENT_DIMS",
     "MODEL_TYPES",
@@ -27,6 +28,10 @@ __all__ = [
 
 MODEL_TYPES = ("fc", "fc-denoising", "conv", "conv-denoising")
 ARCHS = ("fc", "conv")  # vae_core.models.ARCHITECTURES builds each
+
+# How thoroughly a trained model is scored: the sample sizes behind each metric, defined in
+# vae_core.evaluate.SAMPLE_SIZES. `full` is the paper's and disentanglement_lib's.
+EVALUATIONS = ("full", "calibrated", "fast")
 
 # The datasets a grid may train on, each with a line that says what it is for.
 DATASETS = {
@@ -109,6 +114,9 @@ class TrainConfig:
     # need a faster one: after 150 steps a 0.999 decay has moved the running statistics only 14%
     # of the way from their initial values, so eval-mode validation costs mean little.
     bn_momentum: float | None = None
+    # How the trained model is scored (one of EVALUATIONS): a field of the run's configuration,
+    # so that nothing infers it from the preset's name.
+    evaluation: str = "full"
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.patience < 0 or self.validation_cap < 1:
@@ -117,6 +125,10 @@ class TrainConfig:
             raise ValueError(f"train_fraction must be in (0, 1], got {self.train_fraction}")
         if self.max_epochs is not None and self.max_epochs < 1:
             raise ValueError(f"max_epochs must be >= 1 or None, got {self.max_epochs}")
+        if self.evaluation not in EVALUATIONS:
+            raise ValueError(
+                f"evaluation must be one of {list(EVALUATIONS)}, got {self.evaluation!r}"
+            )
         if not DEVICE_PATTERN.fullmatch(self.device):
             raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
 
@@ -160,6 +172,7 @@ PRESETS: dict[str, TrainConfig] = {
         validation_cap=2_500,
         bn_momentum=0.1,
         bf16=None,
+        evaluation="calibrated",
     ),
     "smoke": TrainConfig(
         preset="smoke",
@@ -168,6 +181,7 @@ PRESETS: dict[str, TrainConfig] = {
         validation_cap=2_000,
         bn_momentum=0.1,
         bf16=None,
+        evaluation="fast",
     ),
 }
 

@@ -53,12 +53,8 @@ FAST = SampleSizes(
 # (a test accuracy's binomial sd <= 1 point, below the seed-to-seed spread) and reconstruction
 # on 5,000 test images; the MNIST probes keep every labelled image.
 CALIBRATED = SampleSizes(change_one=(10_000, 2_500, 2_500), reconstruction_cap=5_000)
-SAMPLE_SIZES_BY_PRESET = {"smoke": FAST, "calibrated": CALIBRATED}
-
-
-def sample_sizes_for(preset: str) -> SampleSizes:
-    """How a run trained with `preset` is scored: FAST for smoke, CALIBRATED, else FULL."""
-    return SAMPLE_SIZES_BY_PRESET.get(preset, FULL)
+# TrainConfig.evaluation -> the sizes (the names are vae_core.config.EVALUATIONS).
+SAMPLE_SIZES = {"full": FULL, "calibrated": CALIBRATED, "fast": FAST}
 
 
 @dataclass(frozen=True)

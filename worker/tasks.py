@@ -36,7 +36,7 @@ from persistence.storage import run_checkpoint_dir
 from vae_core.data import load_dataset
 from vae_core.data.images import DataSplits
 from vae_core.data.mnist import label_fraction_indices
-from vae_core.evaluate import evaluate_run, sample_sizes_for
+from vae_core.evaluate import SAMPLE_SIZES, evaluate_run
 from vae_core.fused import train_fused
 from vae_core.metrics.registry import DEFAULT_METRICS
 from vae_core.models import model_config_for
@@ -330,7 +330,7 @@ def evaluate_one(run_id: str, *, task_id: str, worker: str, settings: Settings) 
                 run_checkpoint_dir(settings.artifact_root_effective, run.experiment_id, run_id)
                 / "best.pt"
             )
-            preset = train_config_from_spec(spec.get("training")).preset
+            evaluation = train_config_from_spec(spec.get("training")).evaluation
             result = evaluate_run(
                 model=load_checkpoint_model(checkpoint, device=device),
                 data=data,
@@ -338,7 +338,7 @@ def evaluate_one(run_id: str, *, task_id: str, worker: str, settings: Settings) 
                 seed=run.seed,
                 train_indices=train_indices_for(run, data),
                 device=device,
-                sizes=sample_sizes_for(preset),
+                sizes=SAMPLE_SIZES[evaluation],
                 beta=run.beta,
             )
             spent = time.perf_counter() - t0

@@ -57,6 +57,7 @@ def rejected(client, body, loc):
         ({"training": {"max_epochs": 0}}, ("body", "training", "max_epochs")),
         ({"training": {"learning_rate": -1}}, ("body", "training", "learning_rate")),
         ({"training": {"device": "tpu"}}, ("body", "training", "device")),
+        ({"training": {"evaluation": "thorough"}}, ("body", "training", "evaluation")),
         ({"training": {"device": "cuda:0; rm -rf /"}}, ("body", "training", "device")),
         ({"training": {"device": "cuda:"}}, ("body", "training", "device")),
         ({"training": {"batch_size": 10**30}}, ("body", "training", "batch_size")),
@@ -225,6 +226,21 @@ def test_integral_floats_count_as_integers(client):
     assert spec["seeds"] == [0, 1]
     assert spec["training"]["max_epochs"] == 3
     assert isinstance(spec["training"]["max_epochs"], int)
+
+
+def test_the_evaluation_is_stored_explicitly(client):
+    """A spec says how its runs are scored: the preset's evaluation, or the override."""
+    stored = {}
+    for name, training in [
+        ("smoke", {"preset": "smoke"}),
+        ("calibrated", {"preset": "calibrated"}),
+        ("override", {"preset": "calibrated", "evaluation": "full"}),
+    ]:
+        response = client.post("/experiments", json={**BODY, "name": name, "training": training})
+        assert response.status_code == 201, response.text
+        spec = client.get(response.json()["links"]["self"]).json()["spec"]
+        stored[name] = spec["training"]["evaluation"]
+    assert stored == {"smoke": "fast", "calibrated": "calibrated", "override": "full"}
 
 
 def test_non_json_content_type_is_422(module_client):

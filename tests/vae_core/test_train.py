@@ -11,6 +11,7 @@ import torch
 
 from tests.utils.train_data import rectangle_splits
 from vae_core.checkpoint import load_checkpoint, load_checkpoint_model
+from vae_core.config import EVALUATIONS
 from vae_core.data.images import DataSplits, ImageSet
 from vae_core.data.mnist import label_fraction_indices, load_mnist
 from vae_core.data.shapes import ShapesGroundTruth
@@ -95,6 +96,17 @@ def test_calibrated_preset_trains_beta0_at_the_common_rate_on_a_capped_budget() 
     assert cal.beta0_learning_rate == cal.learning_rate == 1e-3  # the documented deviation
     assert (cal.train_fraction, cal.max_epochs, cal.batch_size) == (0.05, 8, 250)
     assert cal.bf16 is None and cal.bn_momentum == 0.1
+
+
+def test_each_preset_names_its_evaluation_and_an_unknown_one_is_refused() -> None:
+    from vae_core.evaluate import CALIBRATED, FAST, FULL, SAMPLE_SIZES
+
+    assert set(SAMPLE_SIZES) == set(EVALUATIONS)
+    sizes = {name: SAMPLE_SIZES[cfg.evaluation] for name, cfg in PRESETS.items()}
+    assert sizes == {"paper": FULL, "quick": FULL, "calibrated": CALIBRATED, "smoke": FAST}
+    assert get_train_config("smoke", evaluation="full").evaluation == "full"
+    with pytest.raises(ValueError, match="evaluation"):
+        get_train_config("paper", evaluation="thorough")
 
 
 def test_overrides_are_validated_by_name() -> None:

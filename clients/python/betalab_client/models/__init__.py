@@ -49,6 +49,7 @@ from .shapes_experiment_create import ShapesExperimentCreate
 from .shapes_experiment_create_metrics_item import ShapesExperimentCreateMetricsItem
 from .shapes_experiment_create_model_types_item import ShapesExperimentCreateModelTypesItem
 from .training_spec import TrainingSpec
+from .training_spec_evaluation import TrainingSpecEvaluation
 from .training_spec_preset import TrainingSpecPreset
 from .validation_error import ValidationError
 from .validation_error_context import ValidationErrorContext
@@ -103,6 +104,7 @@ __all__ = (
     "ShapesExperimentCreateMetricsItem",
     "ShapesExperimentCreateModelTypesItem",
     "TrainingSpec",
+    "TrainingSpecEvaluation",
     "TrainingSpecPreset",
     "ValidationError",
     "ValidationErrorContext",

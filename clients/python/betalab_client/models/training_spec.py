@@ -5,6 +5,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.training_spec_evaluation import TrainingSpecEvaluation
 from ..models.training_spec_preset import TrainingSpecPreset
 from ..types import UNSET, Unset
 
@@ -23,6 +24,7 @@ class TrainingSpec:
         compile_ (bool | Unset):
         device (str | Unset):
         eval_corrupt (bool | Unset):
+        evaluation (TrainingSpecEvaluation | Unset):
         learning_rate (float | Unset):
         max_epochs (int | None | Unset):
         noise_amount (float | Unset):
@@ -41,6 +43,7 @@ class TrainingSpec:
     compile_: bool | Unset = UNSET
     device: str | Unset = UNSET
     eval_corrupt: bool | Unset = UNSET
+    evaluation: TrainingSpecEvaluation | Unset = UNSET
     learning_rate: float | Unset = UNSET
     max_epochs: int | None | Unset = UNSET
     noise_amount: float | Unset = UNSET
@@ -72,6 +75,10 @@ class TrainingSpec:
         device = self.device
 
         eval_corrupt = self.eval_corrupt
+
+        evaluation: str | Unset = UNSET
+        if not isinstance(self.evaluation, Unset):
+            evaluation = self.evaluation.value
 
         learning_rate = self.learning_rate
 
@@ -112,6 +119,8 @@ class TrainingSpec:
             field_dict["device"] = device
         if eval_corrupt is not UNSET:
             field_dict["eval_corrupt"] = eval_corrupt
+        if evaluation is not UNSET:
+            field_dict["evaluation"] = evaluation
         if learning_rate is not UNSET:
             field_dict["learning_rate"] = learning_rate
         if max_epochs is not UNSET:
@@ -162,6 +171,13 @@ class TrainingSpec:
 
         eval_corrupt = d.pop("eval_corrupt", UNSET)
 
+        _evaluation = d.pop("evaluation", UNSET)
+        evaluation: TrainingSpecEvaluation | Unset
+        if isinstance(_evaluation, Unset):
+            evaluation = UNSET
+        else:
+            evaluation = TrainingSpecEvaluation(_evaluation)
+
         learning_rate = d.pop("learning_rate", UNSET)
 
         def _parse_max_epochs(data: object) -> int | None | Unset:
@@ -198,6 +214,7 @@ class TrainingSpec:
             compile_=compile_,
             device=device,
             eval_corrupt=eval_corrupt,
+            evaluation=evaluation,
             learning_rate=learning_rate,
             max_epochs=max_epochs,
             noise_amount=noise_amount,

@@ -57,10 +57,6 @@ class RunStatus(str, enum.Enum):
     failed = "failed"
     cancelled = "cancelled"
 
-    @property
-    def terminal(self) -> bool:
-        return self in TERMINAL_RUN_STATUSES
-
 
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.completed, RunStatus.failed, RunStatus.cancelled})
 

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from persistence.models import (
+    TERMINAL_RUN_STATUSES,
     Artifact,
     Experiment,
     ExperimentStatus,
@@ -232,7 +233,7 @@ def claim_run(
 
     run = session.get(Run, run_id, populate_existing=True, with_for_update=True)
     assert run is not None
-    if run.status in (RunStatus.completed, RunStatus.failed, RunStatus.cancelled):
+    if run.status in TERMINAL_RUN_STATUSES:
         session.commit()
         return Claim(None, f"run already {run.status.value}")
     if experiment.cancel_requested:

@@ -192,11 +192,6 @@ class WorkerPool:
                 proc.wait(timeout=10)
         self._supervisor.join(timeout=5)
 
-    def wait(self) -> None:
-        """Block until `stop` is called (from a signal handler or another thread)."""
-        while not self._stopping.wait(1.0):
-            pass
-
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
     try:

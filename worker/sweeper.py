@@ -37,10 +37,6 @@ class SweepReport:
     lost: list[str] = field(default_factory=list)
     broker_ok: bool = True
 
-    @property
-    def resent(self) -> int:
-        return len(self.stale) + len(self.lost)
-
 
 def _task_id(raw: bytes) -> str | None:
     try:

@@ -33,6 +33,7 @@ from persistence.db import forget_engines_after_fork, session_factory
 from persistence.models import Experiment, Run, RunStatus
 from persistence.settings import Settings, get_settings
 from persistence.storage import run_checkpoint_dir
+from vae_core.checkpoint import BEST_NAME
 from vae_core.data import load_dataset
 from vae_core.data.images import DataSplits
 from vae_core.data.mnist import label_fraction_indices
@@ -54,9 +55,6 @@ from worker.progress import Heartbeat, RunCallback
 
 logger = logging.getLogger(__name__)
 
-SHAPES_DATA_SEED = 0  # one fixed split of the shapes dataset for every experiment
-
-
 # ---- inputs -----------------------------------------------------------------------------------
 
 
@@ -70,8 +68,7 @@ def cached_dataset(
 
 def dataset_for(name: str, settings: Settings) -> DataSplits:
     """The experiment's dataset with the worker's directories."""
-    seed = SHAPES_DATA_SEED if name == "shapes" else 0
-    return cached_dataset(name, seed, settings.cache_dir, settings.mnist_dir)
+    return cached_dataset(name, 0, settings.cache_dir, settings.mnist_dir)  # one fixed split
 
 
 def train_config_from_spec(training: dict[str, Any] | None) -> TrainConfig:
@@ -328,7 +325,7 @@ def evaluate_one(run_id: str, *, task_id: str, worker: str, settings: Settings) 
             device = worker_device()
             checkpoint = (
                 run_checkpoint_dir(settings.artifact_root_effective, run.experiment_id, run_id)
-                / "best.pt"
+                / BEST_NAME
             )
             evaluation = train_config_from_spec(spec.get("training")).evaluation
             result = evaluate_run(

@@ -45,7 +45,9 @@ def redis_client(url: str, *, timeout_s: float = 5.0) -> redis.Redis:
 
 def make_celery(settings: Settings) -> Celery:
     """A Celery app configured for long, resumable, exactly-once-in-effect training tasks."""
-    app = Celery("betalab", broker=broker_url(settings), include=["worker.tasks"])
+    app = Celery(
+        "betalab", broker=broker_url(settings), include=["worker.tasks", "worker.lifecycle"]
+    )
     # Redelivery of unacked messages only after the hard limit, so a live task is never duplicated
     # by the broker (celery#5935); dead workers are caught sooner by the heartbeat sweeper.
     visibility = {"visibility_timeout": settings.task_hard_time_limit_s + 600}

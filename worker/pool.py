@@ -18,6 +18,7 @@ from pathlib import Path
 
 from persistence.settings import Settings
 from worker.celery_app import EVAL_QUEUE, TRAIN_QUEUE
+from worker.lifecycle import SUPERVISOR_PID_ENV
 from worker.sweeper import PeriodicSweeper
 
 logger = logging.getLogger(__name__)
@@ -122,8 +123,8 @@ class WorkerPool:
         self._base_env = {**os.environ, **settings_env(settings)}
 
     def _spawn(self, child: _Child) -> None:
-        # the worker asks the kernel to SIGTERM it when this process dies (worker.tasks)
-        env = {**self._base_env, **child.spec.env, "BETALAB_SUPERVISOR_PID": str(os.getpid())}
+        # the worker asks the kernel to SIGTERM it when this process dies (worker.lifecycle)
+        env = {**self._base_env, **child.spec.env, SUPERVISOR_PID_ENV: str(os.getpid())}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         out = None
         if self.log_dir is not None:

@@ -8,87 +8,40 @@ half-trained run resumes from `latest.pt`, and past `max_attempts` the run fails
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import functools
 import logging
 import os
-import signal
-import sys
-import threading
 import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_init, worker_process_init, worker_ready
 
 from persistence import runs
-from persistence.db import forget_engines_after_fork, session_factory
+from persistence.db import session_factory
 from persistence.models import Experiment, Run, RunStatus
 from persistence.settings import Settings, get_settings
 from persistence.storage import run_checkpoint_dir
 from vae_core.checkpoint import BEST_NAME
-from vae_core.data import load_dataset
-from vae_core.data.images import DataSplits
-from vae_core.data.mnist import label_fraction_indices
 from vae_core.evaluate import SAMPLE_SIZES, evaluate_run
 from vae_core.fused import train_fused
 from vae_core.metrics.registry import DEFAULT_METRICS
 from vae_core.models import model_config_for
 from vae_core.train import (
-    TrainConfig,
     TrainResult,
-    get_train_config,
     load_checkpoint_model,
     train,
 )
 from worker import dispatch
 from worker.bundles import BundleKey
 from worker.celery_app import EVAL_TASK, TRAIN_TASK
+from worker.inputs import dataset_for, train_config_from_spec, train_indices_for, worker_device
 from worker.progress import Heartbeat, RunCallback
 
 logger = logging.getLogger(__name__)
-
-# ---- inputs -----------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=2)
-def cached_dataset(
-    name: str, seed: int, cache_dir: Path | None, mnist_dir: Path | None
-) -> DataSplits:
-    """The dataset splits, loaded once per worker process."""
-    return load_dataset(name, seed=seed, cache_dir=cache_dir, mnist_dir=mnist_dir)
-
-
-def dataset_for(name: str, settings: Settings) -> DataSplits:
-    """The experiment's dataset with the worker's directories."""
-    return cached_dataset(name, 0, settings.cache_dir, settings.mnist_dir)  # one fixed split
-
-
-def train_config_from_spec(training: dict[str, Any] | None) -> TrainConfig:
-    """The TrainConfig of an experiment spec: its preset with the non-null overrides."""
-    fields = dict(training or {})
-    preset = fields.pop("preset", None) or "paper"
-    overrides = {k: v for k, v in fields.items() if v is not None}
-    return get_train_config(preset, **overrides)
-
-
-def worker_device() -> str:
-    """CUDA when this process sees a GPU (the pool sets CUDA_VISIBLE_DEVICES), else CPU."""
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def train_indices_for(run: Run, data: DataSplits) -> np.ndarray | None:
-    """MNIST with a label fraction: the stratified labelled subset; otherwise every image."""
-    if run.label_fraction is None or data.train.labels is None:
-        return None
-    return label_fraction_indices(data.train.labels, run.label_fraction, run.seed)
 
 
 def _configure_threads(settings: Settings) -> None:
@@ -382,60 +335,3 @@ def evaluate_task(self: Any, run_id: str) -> None:
     evaluate_one(
         run_id, task_id=self.request.id, worker=_worker_name(self.request), settings=settings
     )
-
-
-SUPERVISOR_PID_ENV = "BETALAB_SUPERVISOR_PID"
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-@worker_init.connect
-def _die_with_the_supervisor(**_: Any) -> None:
-    """A worker started by a pool (`betalab serve` / `betalab worker`) gets SIGTERM (a warm
-    shutdown: the current task finishes) when that pool's process dies, however it dies. Without
-    this a SIGKILLed or OOM-killed pool leaves its workers running in their own sessions, and they
-    join whatever broker the next pool starts on the same socket. Linux only (prctl)."""
-    supervisor = os.environ.get(SUPERVISOR_PID_ENV)
-    if not supervisor or not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
-        logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
-        return
-    if os.getppid() != int(supervisor):  # it died before the request took effect
-        logger.warning("supervisor %s is gone; shutting down", supervisor)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-
-@worker_init.connect
-def _preload_datasets(**_: Any) -> None:
-    """Load the datasets once in the worker's main process: every forked child inherits them.
-
-    With `worker_max_tasks_per_child=1` each task runs in a fresh child; without this each one
-    would read and verify its dataset again. Nothing here touches CUDA.
-    """
-    settings = get_settings()
-    for name in ("shapes", "mnist"):
-        try:
-            dataset_for(name, settings)
-        except Exception as exc:  # a missing MNIST is the task's error to report, not the worker's
-            logger.warning("could not preload the %s dataset: %s", name, exc)
-
-
-@worker_process_init.connect
-def _fresh_database_pools(**_: Any) -> None:
-    """A forked child opens its own database connections."""
-    forget_engines_after_fork()
-
-
-@worker_ready.connect
-def _sweep_on_start(**_: Any) -> None:
-    """A starting worker re-sends runs lost while no worker was up (in the background)."""
-    from worker.sweeper import sweep
-
-    def _run() -> None:
-        try:
-            sweep(get_settings())
-        except Exception as exc:  # the periodic sweeper will try again
-            logger.warning("sweep at worker start failed: %s", exc)
-
-    threading.Thread(target=_run, name="sweep-on-start", daemon=True).start()

@@ -1,6 +1,7 @@
 """Request dependencies: settings, a database session per request, and API-key checks.
 
-Every request with a key looks the key up again (revoked at once, nothing cached). Scopes:
+Every request with a key looks the key up again (revoked at once, nothing cached), in one
+round trip on its own autocommit connection (`persistence.keys.authenticate_token`). Scopes:
 a `read` key may only GET, `write` and `admin` keys may also write; which experiments a key
 may cancel or delete is checked by the experiment routes.
 """
@@ -15,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from persistence import crud
-from persistence.keys import verify_api_key
+from persistence.keys import authenticate_token
 from persistence.models import ApiKey, Experiment, KeyScope
 from persistence.settings import Settings
 
@@ -54,23 +55,22 @@ def load_experiment(session: Session, experiment_id: str) -> Experiment:
     return experiment
 
 
-def _authenticate(session: Session, credentials: HTTPAuthorizationCredentials | None) -> ApiKey:
+def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> ApiKey:
     key = None
     if credentials is not None:
-        key = verify_api_key(session=session, token=credentials.credentials)
+        key = authenticate_token(engine=request.app.state.engine, token=credentials.credentials)
     if key is None:
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED,
             detail="a valid API key is required (Authorization: Bearer <key>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    session.commit()  # keeps last_used_at
     return key
 
 
-def require_key(request: Request, session: SessionDep, credentials: Credentials) -> ApiKey:
+def require_key(request: Request, credentials: Credentials) -> ApiKey:
     """Write access: a valid, unrevoked API key of scope write or admin (403 for a read key)."""
-    key = _authenticate(session, credentials)
+    key = _authenticate(request, credentials)
     if not key.scope.includes(KeyScope.write):
         raise HTTPException(
             status_code=status.HTTP_403_FORBIDDEN,
@@ -95,12 +95,12 @@ def public_read_applies(settings: Settings, request: Request) -> bool:
 
 
 def require_read(
-    request: Request, settings: SettingsDep, session: SessionDep, credentials: Credentials
+    request: Request, settings: SettingsDep, credentials: Credentials
 ) -> ApiKey | None:
     """Read access: open when public read applies (see `public_read_applies`), else a key."""
     if public_read_applies(settings, request):
         return None
-    return _authenticate(session, credentials)
+    return _authenticate(request, credentials)
 
 
 CurrentKey = Annotated[ApiKey, Depends(require_key)]

@@ -17,7 +17,7 @@ from api.limits import BodySizeLimit
 from api.routes import catalog, dashboard, experiments, health, results, runs
 from api.schemas import DATASET_TAGS, UNION_FIELDS, UNION_TAGS, QuotaError
 from persistence.crud import RunQuotaError
-from persistence.db import session_factory
+from persistence.db import get_engine, session_factory
 from persistence.settings import Settings, get_settings
 
 logger = logging.getLogger("betalab.api")
@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory(settings.database_url_effective)
+    app.state.engine = get_engine(settings.database_url_effective)  # API-key checks
     app.state.result_cache = ResultCache(maxsize=256)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

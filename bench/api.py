@@ -131,6 +131,8 @@ def start_server(
     env = {
         **os.environ,
         "BETALAB_PUBLIC_READ": "true" if public_read else "false",
+        # The POST measurement queues 2,050 runs per repeat under one key: past the default quota.
+        "BETALAB_MAX_ACTIVE_RUNS_PER_KEY": "1000000",
         "BETALAB_DATABASE_URL": url,
         "BETALAB_BROKER_URL": broker,
         "BETALAB_DATA_DIR": str(data_dir),

@@ -8,7 +8,7 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from persistence.models import ApiKey, KeyScope
@@ -51,6 +51,33 @@ def verify_api_key(*, session: Session, token: str) -> ApiKey | None:
         key.last_used_at = now
         session.flush()
     return key
+
+
+def authenticate_token(*, engine: Engine, token: str) -> ApiKey | None:
+    """`verify_api_key` for the API's hot path: the live key matching `token`, or None.
+
+    The key's row is read afresh on every call (a revoked key is refused at once), on its own
+    autocommit connection: one round trip, no transaction to end, no ORM session. The key comes
+    back detached (its columns only), which is all an authorization check needs.
+    """
+    if not token.startswith(KEY_PREFIX) or len(token) > 200:
+        return None
+    digest = hash_key(token)
+    table = ApiKey.__table__
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(select(table).where(table.c.key_hash == digest)).mappings().first()
+        if row is None or row["revoked"] or not hmac.compare_digest(row["key_hash"], digest):
+            return None
+        values = dict(row)
+        now = datetime.now(UTC)
+        last = values["last_used_at"]
+        if last is not None and last.tzinfo is None:  # SQLite returns naive datetimes
+            last = last.replace(tzinfo=UTC)
+        if last is None or now - last > _TOUCH_EVERY:
+            touch = update(ApiKey).where(ApiKey.id == values["id"]).values(last_used_at=now)
+            conn.execute(touch)
+            values["last_used_at"] = now
+    return ApiKey(**values)
 
 
 def revoke_api_key(*, session: Session, key_id: int) -> bool:

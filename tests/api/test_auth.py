@@ -14,7 +14,7 @@ from persistence.keys import revoke_api_key, verify_api_key
 from persistence.settings import Settings
 
 # Probes reveal nothing; the dashboard routes serve static HTML/JS shells that call the API.
-PUBLIC_PATHS = {"/healthz", "/readyz"}
+PUBLIC_PATHS = {"/healthz", "/readyz", "/catalog"}  # they reveal no data
 PUBLIC_TAGS = {"dashboard"}
 
 

@@ -7,9 +7,11 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from persistence.db import session_scope
+from persistence import db
+from persistence.db import get_engine, session_scope
 from persistence.keys import (
     KeyLookupError,
+    authenticate_token,
     create_api_key,
     find_api_key,
     list_api_keys,
@@ -42,6 +44,48 @@ def test_verify_accepts_the_key_and_rejects_others_and_revoked(database_url):
     with session_scope(database_url) as session:
         assert verify_api_key(session=session, token=token) is None
         assert verify_api_key(session=session, token=other) is not None
+
+
+def test_the_api_path_reads_the_key_afresh_each_time(database_url):
+    """authenticate_token (the API's check): a detached key with its scope, the first use
+    recorded, and a revocation refused on the very next call."""
+    engine = get_engine(database_url)
+    with session_scope(database_url) as session:
+        token = create_api_key(session=session, name="reader", scope=KeyScope.read)
+    key = authenticate_token(engine=engine, token=token)
+    assert key is not None and key.scope is KeyScope.read and key.name == "reader"
+    assert key.last_used_at is not None
+    assert authenticate_token(engine=engine, token=token[:-1] + "x") is None
+    assert authenticate_token(engine=engine, token="bl_" + "x" * 300) is None
+    with session_scope(database_url) as session:
+        stored = session.get(ApiKey, key.id)
+        assert stored is not None and stored.last_used_at is not None
+        assert revoke_api_key(session=session, key_id=key.id)
+    assert authenticate_token(engine=engine, token=token) is None
+
+
+def test_an_idle_connection_that_died_is_replaced_before_use(postgres_url, monkeypatch):
+    """PostgreSQL pools ping a connection only after it sat idle; a dead one is swapped."""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
+    engine = db.make_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with get_engine(postgres_url).connect() as killer:
+            killer.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+            killer.commit()
+        with engine.connect() as conn:  # the pooled one is dead: the ping says so, a new one
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+        # A pinged connection is handed out idle, so it can still switch to autocommit (the
+        # API's key check does) and run in a transaction of its own afterwards.
+        with session_scope(postgres_url) as session:
+            token = create_api_key(session=session, name="after-ping")
+        for _ in range(3):
+            assert authenticate_token(engine=engine, token=token) is not None
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()
 
 
 def test_keys_default_to_scope_write_and_keep_the_scope_given(database_url):

@@ -35,19 +35,34 @@ def create_api_key(*, session: Session, name: str, scope: KeyScope = KeyScope.wr
     return token
 
 
-def verify_api_key(*, session: Session, token: str) -> ApiKey | None:
-    """The live key matching `token`, or None; refreshes its last_used_at now and then."""
+def _digest(token: str) -> str | None:
+    """The stored form of `token`, or None for what cannot be a key (wrong prefix, too long)."""
     if not token.startswith(KEY_PREFIX) or len(token) > 200:
         return None
-    digest = hash_key(token)
-    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).one_or_none()
-    if key is None or key.revoked or not hmac.compare_digest(key.key_hash, digest):
-        return None
-    now = datetime.now(UTC)
-    last = key.last_used_at
+    return hash_key(token)
+
+
+def _live(key_hash: str, revoked: bool, digest: str) -> bool:
+    return not revoked and hmac.compare_digest(key_hash, digest)
+
+
+def _touch_due(last: datetime | None, now: datetime) -> bool:
+    """Whether last_used_at is old enough to be written again (at most every _TOUCH_EVERY)."""
     if last is not None and last.tzinfo is None:  # SQLite returns naive datetimes
         last = last.replace(tzinfo=UTC)
-    if last is None or now - last > _TOUCH_EVERY:
+    return last is None or now - last > _TOUCH_EVERY
+
+
+def verify_api_key(*, session: Session, token: str) -> ApiKey | None:
+    """The live key matching `token`, or None; refreshes its last_used_at now and then."""
+    digest = _digest(token)
+    if digest is None:
+        return None
+    key = session.scalars(select(ApiKey).where(ApiKey.key_hash == digest)).one_or_none()
+    if key is None or not _live(key.key_hash, key.revoked, digest):
+        return None
+    now = datetime.now(UTC)
+    if _touch_due(key.last_used_at, now):
         key.last_used_at = now
         session.flush()
     return key
@@ -60,20 +75,17 @@ def authenticate_token(*, engine: Engine, token: str) -> ApiKey | None:
     autocommit connection: one round trip, no transaction to end, no ORM session. The key comes
     back detached (its columns only), which is all an authorization check needs.
     """
-    if not token.startswith(KEY_PREFIX) or len(token) > 200:
+    digest = _digest(token)
+    if digest is None:
         return None
-    digest = hash_key(token)
     table = ApiKey.__table__
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.execute(select(table).where(table.c.key_hash == digest)).mappings().first()
-        if row is None or row["revoked"] or not hmac.compare_digest(row["key_hash"], digest):
+        if row is None or not _live(row["key_hash"], row["revoked"], digest):
             return None
         values = dict(row)
         now = datetime.now(UTC)
-        last = values["last_used_at"]
-        if last is not None and last.tzinfo is None:  # SQLite returns naive datetimes
-            last = last.replace(tzinfo=UTC)
-        if last is None or now - last > _TOUCH_EVERY:
+        if _touch_due(values["last_used_at"], now):
             touch = update(ApiKey).where(ApiKey.id == values["id"]).values(last_used_at=now)
             conn.execute(touch)
             values["last_used_at"] = now

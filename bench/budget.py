@@ -37,10 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from precision_grid import append, finished_runs, score, start, take, train_shapes  # noqa: E402
 
 from vae_core.checkpoint import BEST_NAME  # noqa: E402
+from vae_core.evaluate import SAMPLE_SIZES  # noqa: E402
 from vae_core.losses import KL_BETA_MIN  # noqa: E402
 from vae_core.models import MODEL_TYPES  # noqa: E402
 from vae_core.precision import cpu_bf16_isa, cpu_name  # noqa: E402
-from vae_core.train import EpochStats, get_train_config  # noqa: E402
+from vae_core.train import EpochStats, TrainConfig, get_train_config  # noqa: E402
 
 POLICIES = ("paper", "same")
 
@@ -62,16 +63,20 @@ class KeepBest:
         return False
 
 
-def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: list[int]):
-    """Train one run to max(epochs); one row per budget it reached (early stopping may end it)."""
-    cfg = get_train_config("quick", max_epochs=max(epochs))
+def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: list[int],
+            base: TrainConfig):  # fmt: skip
+    """Train one run of `base` to max(epochs); one row per budget it reached (early stopping
+    may end it)."""
+    cfg = dataclasses.replace(base, max_epochs=max(epochs))
     if policy == "same":
         cfg = dataclasses.replace(cfg, beta0_learning_rate=cfg.learning_rate)
     rows = []
     with tempfile.TemporaryDirectory(prefix="budget-") as tmp:
         keep = KeepBest(Path(tmp), epochs)
         result = train_shapes(data, cfg, model_type, beta, seed, Path(tmp), callback=keep)
-        ident = {"model_type": model_type, "beta": beta, "seed": seed, "policy": policy}
+        ident = {"model_type": model_type, "beta": beta, "seed": seed, "policy": policy,
+                 "preset": cfg.preset, "train_fraction": cfg.train_fraction,
+                 "batch_size": cfg.batch_size}  # fmt: skip
         if result.status != "completed":  # e.g. a NaN cost: recorded, and no budget scored
             return [{**ident, "epochs": max(epochs), "status": result.status,
                      "reason": result.reason, "epochs_trained": result.epochs_run}]  # fmt: skip
@@ -82,7 +87,7 @@ def run_one(data, model_type: str, beta: float, seed: int, policy: str, epochs: 
             else:
                 e_run = e
             t0 = time.perf_counter()
-            scores = score(data, path, seed, beta)
+            scores = score(data, path, seed, beta, SAMPLE_SIZES[cfg.evaluation])
             seconds = Path(tmp) / f"seconds-{e_run}"  # else it stopped early: all it took
             rows.append(
                 {
@@ -149,9 +154,14 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--epochs", nargs="+", type=int, default=[8, 16, 32])
     parser.add_argument("--policies", nargs="+", choices=POLICIES, default=list(POLICIES))
+    parser.add_argument("--preset", default="quick", help="the training preset varied (quick)")
+    parser.add_argument("--train-fraction", type=float, help="override the preset's")
+    parser.add_argument("--batch-size", type=int, help="override the preset's")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     parser.add_argument("--json", action="store_true", help="print one JSON line last")
     args = parser.parse_args()
+    overrides = {"train_fraction": args.train_fraction, "batch_size": args.batch_size}
+    base = get_train_config(args.preset, **{k: v for k, v in overrides.items() if v is not None})
     data = start(args.threads, args.out)
     t_start = time.perf_counter()
     for policy in args.policies:
@@ -162,7 +172,10 @@ def main() -> None:
                 for seed in args.seeds:
                     key = (model_type, beta, seed, policy)
                     if take(args.out, key, ("model_type", "beta", "seed", "policy")):
-                        append(args.out, run_one(data, model_type, beta, seed, policy, args.epochs))
+                        append(
+                            args.out,
+                            run_one(data, model_type, beta, seed, policy, args.epochs, base),
+                        )
     done = finished_runs(args.out)
     # the `same` policy changes β = 0 only: its curves take the β > 0 runs from `paper`
     curves = [r for r in done if r["policy"] == "paper"]

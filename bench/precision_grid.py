@@ -63,10 +63,13 @@ def train_shapes(data, cfg, model_type: str, beta: float, seed: int, checkpoint_
     )
 
 
-def score(data, checkpoint: Path, seed: int, beta: float) -> dict[str, float]:
-    """change_one, mig and recon of `checkpoint`, as the service scores a `quick` run."""
+def score(data, checkpoint: Path, seed: int, beta: float, sizes=None) -> dict[str, float]:
+    """change_one, mig and recon of `checkpoint`, as the service scores a `quick` run (at the
+    paper's sample sizes unless `sizes`)."""
     model = load_checkpoint_model(checkpoint)
-    values = evaluate_run(model=model, data=data, metrics=METRICS, seed=seed, beta=beta).values
+    values = evaluate_run(
+        model=model, data=data, metrics=METRICS, seed=seed, beta=beta, sizes=sizes
+    ).values
     return {k: values[v] for k, v in READ.items()}
 
 

@@ -16,7 +16,7 @@ def test_the_catalog_is_public_and_lists_the_closed_sets(anonymous):
     assert catalog["model_types"] == ["fc", "fc-denoising", "conv", "conv-denoising"]
     assert {p["name"] for p in catalog["presets"]} == {"paper", "quick", "calibrated", "smoke"}
     calibrated = next(p for p in catalog["presets"] if p["name"] == "calibrated")
-    assert calibrated["fields"]["batch_size"] == 250
+    assert calibrated["fields"]["batch_size"] == 64
     assert calibrated["fields"]["beta0_learning_rate"] == calibrated["fields"]["learning_rate"]
     shapes, mnist = catalog["datasets"]
     assert "beta_vae_change_one" in shapes["metrics"] and "svm_accuracy" not in shapes["metrics"]

@@ -59,7 +59,9 @@ def test_figure2_paper_grid_is_fc_and_conv_41_betas_5_label_fractions_on_mnist()
 def test_calibrated_figure2_trains_on_the_whole_labelled_subset_and_figure1_does_not() -> None:
     two, one = expanded(2, "small", "calibrated"), expanded(1, "small", "calibrated")
     assert two["training"]["train_fraction"] == 1.0 and two["training"]["max_epochs"] == 5
+    assert two["training"]["batch_size"] == 250  # Figure 2's measured batch, not shapes' 64
     assert one["training"]["train_fraction"] == 0.05 and one["training"]["max_epochs"] == 8
+    assert one["training"]["batch_size"] == 64
     assert two["training"]["preset"] == one["training"]["preset"] == "calibrated"
     assert one["training"]["beta0_learning_rate"] == one["training"]["learning_rate"]
     assert expanded(2, "small", "quick")["training"]["train_fraction"] == 0.1

@@ -94,7 +94,7 @@ def test_paper_preset_is_the_protocol() -> None:
 def test_calibrated_preset_trains_beta0_at_the_common_rate_on_a_capped_budget() -> None:
     cal = PRESETS["calibrated"]
     assert cal.beta0_learning_rate == cal.learning_rate == 1e-3  # the documented deviation
-    assert (cal.train_fraction, cal.max_epochs, cal.batch_size) == (0.05, 8, 250)
+    assert (cal.train_fraction, cal.max_epochs, cal.batch_size) == (0.05, 8, 64)
     assert cal.bf16 is None and cal.bn_momentum == 0.1
 
 

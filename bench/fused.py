@@ -41,9 +41,8 @@ from vae_core.fused import FusedStack, training_costs  # noqa: E402
 from vae_core.heap import large_tensor_heap  # noqa: E402
 from vae_core.losses import KL_BETA_MIN  # noqa: E402
 from vae_core.models import build_model, model_config_for  # noqa: E402
+from vae_core.run_state import stream_seeds, torch_gen  # noqa: E402
 from vae_core.train import (  # noqa: E402
-    _stream_seeds,
-    _torch_gen,
     get_train_config,
     load_batch,
     make_optimizer,
@@ -88,7 +87,7 @@ def _batch_indices(n: int, seeds: list[int], steps: int, batch: int) -> list[lis
     """Per model, `steps` batches of its own shuffles of range(n) (as train.py draws them)."""
     out = []
     for seed in seeds:
-        rng = np.random.default_rng(_stream_seeds(seed)["shuffle"])
+        rng = np.random.default_rng(stream_seeds(seed)["shuffle"])
         epochs = -(-steps * batch // n)
         order = np.concatenate([rng.permutation(n) for _ in range(epochs)])
         out.append([order[s * batch : (s + 1) * batch] for s in range(steps)])
@@ -103,11 +102,11 @@ class SequentialRun:
         self.batches = _batch_indices(len(images), seeds, total_steps, batch)
         self.members = []
         for beta, seed in zip(betas, seeds, strict=True):
-            streams = _stream_seeds(seed)
+            streams = stream_seeds(seed)
             init = torch.Generator().manual_seed(streams["init"])
             model = build_model(model_cfg, init).to(device)
             lr = cfg.beta0_learning_rate if beta < KL_BETA_MIN else cfg.learning_rate
-            gens = {n: _torch_gen(streams[n], device) for n in ("noise", "reparam")}
+            gens = {n: torch_gen(streams[n], device) for n in ("noise", "reparam")}
             model.train()
             self.members.append((beta, model, make_optimizer(model, lr), gens))
         self.images, self.cfg, self.device = images, cfg, device
@@ -135,7 +134,7 @@ class FusedRun:
         self.batches = _batch_indices(len(images), seeds, total_steps, batch)
         states = []
         for seed in seeds:
-            init = torch.Generator().manual_seed(_stream_seeds(seed)["init"])
+            init = torch.Generator().manual_seed(stream_seeds(seed)["init"])
             model = build_model(model_cfg, init)
             states.append({n: t.to(device) for n, t in model.state_dict().items()})
         template = build_model(model_cfg, torch.Generator().manual_seed(0)).to(device)
@@ -143,7 +142,7 @@ class FusedRun:
         self.stack.lrs = [
             cfg.beta0_learning_rate if b < KL_BETA_MIN else cfg.learning_rate for b in betas
         ]
-        self.reparam = [_torch_gen(_stream_seeds(s)["reparam"], device) for s in seeds]
+        self.reparam = [torch_gen(stream_seeds(s)["reparam"], device) for s in seeds]
         self.images, self.betas, self.batch, self.cfg, self.device = (
             images, betas, batch, cfg, device
         )  # fmt: skip

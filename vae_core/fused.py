@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -41,36 +41,23 @@ import torch.nn.functional as F
 from torch import nn
 from torch.optim.adam import adam as adam_kernel
 
-from vae_core.checkpoint import BEST_NAME, LATEST_NAME, atomic_save, load_checkpoint
+from vae_core.checkpoint import LATEST_NAME, load_checkpoint
+from vae_core.config import ModelConfig, TrainConfig
 from vae_core.data.images import DataSplits, ImageSet
 from vae_core.heap import large_tensor_heap
 from vae_core.losses import KL_BETA_MIN, at_least_fp32
-from vae_core.models import BetaVAE, ModelConfig, build_model
+from vae_core.models import BetaVAE, build_model
 from vae_core.noise import salt_and_pepper
-from vae_core.precision import precision_name
-
-# train.py's private helpers are reused on purpose: the fused path must split seeds, subset, batch
-# and save RNG states exactly as a single run does, so there is one definition of each.
-from vae_core.train import (
-    CHECKPOINT_VERSION,
-    EpochStats,
+from vae_core.run_state import (
+    RunState,
     TrainCallback,
-    TrainConfig,
     TrainResult,
-    _autocast,
-    _batches,
-    _check_resumable,
-    _device_of,
-    _Progress,
-    _rng_state,
-    _set_rng_state,
-    _stream_seeds,
-    _torch_gen,
-    _train_pool,
-    load_batch,
-    make_optimizer,
-    resolve_precision,
+    autocast,
+    device_of,
+    set_bn_momentum,
+    torch_gen,
 )
+from vae_core.train import load_batch, make_optimizer, resolve_precision
 
 __all__ = ["FusedStack", "fused_cost", "train_fused", "training_costs"]
 
@@ -419,7 +406,7 @@ def training_costs(
                 for i, g in enumerate(noise_gens)
             ]
         )  # (A, B, 1, H, W)
-    with _autocast(x.device, cfg):
+    with autocast(x.device, cfg):
         mu, logvar = stack.encode(inp)  # (A, B, latent)
         eps = torch.stack(
             [
@@ -431,70 +418,10 @@ def training_costs(
         return fused_cost(logits, x, mu, logvar, betas)  # (3, A)
 
 
-# ---- per-model bookkeeping --------------------------------------------------------------------
-
-
-@dataclass
-class _Member:
-    """One model of the grid: identity, RNG streams, early stopping, files and outcome."""
-
-    index: int
-    beta: float
-    seed: int
-    seeds: dict[str, int]
-    identity: dict[str, Any]
-    pool: np.ndarray
-    gens: dict[str, torch.Generator]
-    shuffle: np.random.Generator
-    progress: _Progress
-    checkpoint_dir: Path
-    callback: TrainCallback | None
-    result: TrainResult | None = None
-    sums: torch.Tensor = field(default_factory=lambda: torch.zeros(3, dtype=torch.float64))
-    order: list[np.ndarray] = field(default_factory=list)
-
-    def finish(self, status: str, reason: str | None = None) -> None:
-        """Record the TrainResult for the current progress (as train.train's `result`)."""
-        p = self.progress
-        self.result = TrainResult(
-            status=status,  # type: ignore[arg-type]
-            reason=reason,
-            epochs_run=p.epoch,
-            best_epoch=p.best_epoch,
-            best_val_loss=None if p.best_epoch is None else p.best_val,
-            history=list(p.history),
-            best_checkpoint=self.checkpoint_dir / BEST_NAME,
-            precision=precision_name(bool(self.identity["train_config"]["bf16"])),
-        )
-
-
-def _snapshot(m: _Member, stack: FusedStack, pos: int, full: bool) -> dict[str, Any]:
-    """Model `m`'s checkpoint dict, key for key what train.train writes."""
-    p = m.progress
-    out: dict[str, Any] = {
-        "version": CHECKPOINT_VERSION,
-        **m.identity,
-        "epoch": p.epoch,
-        "val_loss": p.history[-1].val_loss if p.history else None,
-        "model_state": stack.model_state(pos),
-    }
-    if full:
-        out["optimizer_state"] = stack.optimizer_state(pos)
-        out["rng"] = _rng_state(m.gens, m.shuffle)
-        out["progress"] = {
-            "epoch": p.epoch,
-            "best_val": p.best_val,
-            "best_epoch": p.best_epoch,
-            "since_best": p.since_best,
-            "history": [asdict(h) for h in p.history],
-        }
-    return out
-
-
 @torch.no_grad()
 def _fused_validation(
     stack: FusedStack,
-    members: list[_Member],
+    members: list[RunState],
     images: ImageSet,
     cfg: TrainConfig,
     denoising: bool,
@@ -503,8 +430,8 @@ def _fused_validation(
     """(3, A) float64 validation (total, recon, kl) per model, as train.dataset_cost computes it."""
     stack.training = False
     a = len(members)
-    gens = [_torch_gen(m.seeds["validation"], device) for m in members]
-    noise_gens = [_torch_gen(m.seeds["validation"] + 1, device) for m in members]
+    gens = [torch_gen(m.seeds["validation"], device) for m in members]
+    noise_gens = [torch_gen(m.seeds["validation"] + 1, device) for m in members]
     betas = [m.beta for m in members]
     sums = torch.zeros(3, a, dtype=torch.float64, device=device)
     n = len(images)
@@ -517,7 +444,7 @@ def _fused_validation(
             inp = torch.stack(
                 [salt_and_pepper(x, cfg.noise_amount, g, fraction=1.0) for g in noise_gens]
             )
-        with _autocast(device, cfg):
+        with autocast(device, cfg):
             mu, logvar = stack.encode(inp)  # (A, B, latent) each
             eps = torch.stack(
                 [
@@ -565,7 +492,7 @@ def train_fused(
         indices = list(train_indices)
         if len(indices) != k_models:
             raise ValueError("train_indices must be one array or one entry per model")
-    device = _device_of(train_config.device)
+    device = device_of(train_config.device)
     ckdirs = [Path(d) for d in checkpoint_dirs]
     saved = [
         load_checkpoint(d / LATEST_NAME, device) if (d / LATEST_NAME).exists() else None
@@ -577,64 +504,37 @@ def train_fused(
     train_set, val_set = data.train, data.validation
     val_set = val_set.subset(np.arange(min(cfg.validation_cap, len(val_set))))
 
-    members: list[_Member] = []
+    members: list[RunState] = []
     states: list[dict[str, torch.Tensor]] = []
     template = build_model(model_config, torch.Generator().manual_seed(0)).to(device)
-    if cfg.bn_momentum is not None:  # as train.train: the template's momentum drives the stack
-        for module in template.modules():
-            if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                module.momentum = cfg.bn_momentum
+    set_bn_momentum(template, cfg.bn_momentum)  # as train.train: it drives the stack's momentum
     for k in range(k_models):
-        beta, seed = float(betas[k]), int(seeds[k])
-        ckdir = ckdirs[k]
-        ckdir.mkdir(parents=True, exist_ok=True)
-        stream = _stream_seeds(seed)
-        identity = {
-            "model_config": model_config.to_dict(),
-            "train_config": cfg.to_dict(),
-            "beta": beta,
-            "seed": seed,
-        }
-        model = build_model(model_config, torch.Generator().manual_seed(stream["init"]))
-        members.append(
-            _Member(
-                index=k,
-                beta=beta,
-                seed=seed,
-                seeds=stream,
-                identity=identity,
-                pool=_train_pool(len(train_set), cfg, indices[k], stream["subset"]),
-                gens={n: _torch_gen(stream[n], device) for n in ("noise", "reparam")},
-                shuffle=np.random.default_rng(stream["shuffle"]),
-                progress=_Progress(),
-                checkpoint_dir=ckdir,
-                callback=callbacks[k],
-            )
+        m = RunState(
+            model_config=model_config,
+            cfg=cfg,
+            beta=betas[k],
+            seed=seeds[k],
+            checkpoint_dir=ckdirs[k],
+            device=device,
+            n_train=len(train_set),
+            train_indices=indices[k],
+            callback=callbacks[k],
         )
+        members.append(m)
+        model = build_model(model_config, m.init_generator())
         ckpt = saved[k]
         if ckpt is not None:
-            _check_resumable(ckpt, identity)
+            m.check_resumable(ckpt)
             model.load_state_dict(ckpt["model_state"])
         states.append({n: t.to(device) for n, t in model.state_dict().items()})
 
     stack = FusedStack(template, states)
     for k, m in enumerate(members):
-        lr = cfg.learning_rate
-        if model_config.dataset == "shapes" and m.beta < KL_BETA_MIN:
-            lr = cfg.beta0_learning_rate
-        stack.lrs[k] = lr
+        stack.lrs[k] = m.lr
         ckpt = saved[k]
         if ckpt is not None:
             stack.load_optimizer_state(k, ckpt["optimizer_state"])
-            _set_rng_state(ckpt["rng"], m.gens, m.shuffle)
-            p = ckpt["progress"]
-            m.progress = _Progress(
-                epoch=p["epoch"],
-                best_val=p["best_val"],
-                best_epoch=p["best_epoch"],
-                since_best=p["since_best"],
-                history=[EpochStats(**h) for h in p["history"]],
-            )
+            m.restore(ckpt)
     del saved, states
 
     sizes = {len(m.pool) for m in members}
@@ -650,7 +550,7 @@ def train_fused(
         stack.keep(keep)
         active = [active[i] for i in keep]
 
-    already = [i for i, m in enumerate(active) if m.progress.finished(cfg)]
+    already = [i for i, m in enumerate(active) if m.finished()]
     for i in already:
         active[i].finish("completed")
     retire(already)
@@ -661,14 +561,12 @@ def train_fused(
         while active:
             t0 = time.perf_counter()
             for m in active:
-                m.order = _batches(m.pool[m.shuffle.permutation(len(m.pool))], cfg.batch_size)
-                m.sums = torch.zeros(3, dtype=torch.float64, device=device)
+                m.begin_epoch(cfg.batch_size)
             for step in range(len(active[0].order)):
                 stopped = []
                 for i, m in enumerate(active):
-                    if m.callback is not None and m.callback.should_stop():
-                        epoch = m.progress.epoch + 1
-                        m.finish("cancelled", f"stopped by request in epoch {epoch} at step {step}")
+                    if m.stop_requested():
+                        m.cancel(step)
                         stopped.append(i)
                 retire(stopped)
                 if not active:
@@ -688,16 +586,14 @@ def train_fused(
                 finite = torch.isfinite(costs[0]).tolist()
                 failed = [i for i, ok in enumerate(finite) if not ok]
                 for i in failed:
-                    epoch = active[i].progress.epoch + 1
-                    reason = f"non-finite training loss at epoch {epoch} step {step}"
-                    active[i].finish("failed", reason)
+                    active[i].fail_step(step)
                 ok = [i for i, good in enumerate(finite) if good]
                 stack.zero_grad()
                 if ok:
                     costs[0][ok].sum().backward()  # models share no parameters: per-model gradients
-                detached = costs.detach().double() * b  # (3, A)
+                detached = costs.detach()  # (3, A)
                 for i in ok:
-                    active[i].sums += detached[:, i]
+                    active[i].add_costs(detached[:, i], b)
                 retire(failed)
                 if not active:
                     break
@@ -709,38 +605,17 @@ def train_fused(
             val = _fused_validation(stack, active, val_set, cfg, denoise, device).tolist()  # (3, A)
             done = []
             for i, m in enumerate(active):
-                epoch = m.progress.epoch + 1
-                val_loss, val_recon, val_kl = val[0][i], val[1][i], val[2][i]
-                if not np.isfinite(val_loss):
-                    m.finish("failed", f"non-finite validation loss at epoch {epoch}")
-                    done.append(i)
-                    continue
-                train_loss, recon, kl = (m.sums / len(m.pool)).tolist()
-                stats = EpochStats(
-                    epoch=epoch,
-                    train_loss=train_loss,
-                    val_loss=val_loss,
-                    recon=recon,
-                    kl=kl,
-                    val_recon=val_recon,
-                    val_kl=val_kl,
-                    images_per_s=len(m.pool) / train_seconds,
-                    seconds=time.perf_counter() - t0,
+                m.end_epoch(
+                    (val[0][i], val[1][i], val[2][i]),
+                    started=t0,
+                    train_seconds=train_seconds,
+                    model_state=partial(stack.model_state, i),
+                    optimizer_state=partial(stack.optimizer_state, i),
                 )
-                p = m.progress
-                p.epoch = epoch
-                p.history.append(stats)
-                if val_loss < p.best_val:
-                    p.best_val, p.best_epoch, p.since_best = val_loss, epoch, 0
-                    atomic_save(_snapshot(m, stack, i, full=False), m.checkpoint_dir / BEST_NAME)
-                else:
-                    p.since_best += 1
-                atomic_save(_snapshot(m, stack, i, full=True), m.checkpoint_dir / LATEST_NAME)
-                if m.callback is not None:
-                    m.callback.on_epoch(stats)
-                if p.finished(cfg):
+                if m.result is None and m.finished():
                     m.finish("completed")
+                if m.result is not None:
                     done.append(i)
             retire(done)
 
-    return [m.result for m in members]  # type: ignore[misc]
+    return [cast(TrainResult, m.result) for m in members]

@@ -110,45 +110,8 @@ def _end(
 def train_one(run_id: str, *, task_id: str, worker: str, settings: Settings) -> None:
     """Train one run (resuming from its checkpoint), then hand it to evaluation."""
     run, experiment = _claim(settings, run_id, task_id, worker, "train")
-    if run is None:
-        return
-    url = settings.database_url_effective
-    callback = RunCallback(database_url=url, run_id=run_id, task_id=task_id)
-    spent = 0.0
-    try:
-        with Heartbeat(
-            database_url=url,
-            run_id=run_id,
-            task_id=task_id,
-            interval_s=settings.heartbeat_interval_s,
-        ):
-            t0 = time.perf_counter()
-            data = dataset_for(experiment.dataset, settings)
-            config = replace(
-                train_config_from_spec(experiment.spec.get("training")), device=worker_device()
-            )
-            result = train(
-                model_config=model_config_for(experiment.dataset, run.model_type),
-                train_config=config,
-                beta=run.beta,
-                seed=run.seed,
-                data=data,
-                checkpoint_dir=run_checkpoint_dir(
-                    settings.artifact_root_effective, run.experiment_id, run_id
-                ),
-                callback=callback,
-                train_indices=train_indices_for(run, data),
-            )
-            spent = time.perf_counter() - t0 - callback.db_seconds
-    except SoftTimeLimitExceeded:
-        reason = f"time limit of {settings.task_soft_time_limit_s} s exceeded"
-        _end(settings, run_id, task_id, RunStatus.failed, reason, spent)
-        return
-    except Exception as exc:
-        _retry(settings, run_id, task_id, exc)
-        return
-
-    settle_training(settings, run_id, task_id, result, callback, spent)
+    if run is not None:
+        train_group([(run, experiment)], task_id=task_id, settings=settings)
 
 
 def settle_training(
@@ -200,13 +163,17 @@ def train_bundle(run_ids: Sequence[str], *, task_id: str, worker: str, settings:
         )
     for members in groups.values():
         logger.info("training %d run(s) fused: %s", len(members), [r.id for r, _ in members])
-        _train_fused_group(members, task_id=task_id, settings=settings)
+        train_group(members, task_id=task_id, settings=settings)
 
 
-def _train_fused_group(
-    members: list[tuple[Run, Experiment]], *, task_id: str, settings: Settings
-) -> None:
-    """Fused training of claimed runs that share experiment, model type and label fraction."""
+def train_group(members: list[tuple[Run, Experiment]], *, task_id: str, settings: Settings) -> None:
+    """Train claimed runs that share experiment, model type and label fraction, then settle each.
+
+    One run trains on its own model (`vae_core.train.train`, which may compile); two or more
+    train as one fused program (`vae_core.fused.train_fused`), with the same results. Either way
+    every run beats its own heartbeat, reports its own epochs and is settled on its own; if the
+    program breaks, every run retries on its own.
+    """
     url = settings.database_url_effective
     experiment = members[0][1]
     callbacks = [RunCallback(database_url=url, run_id=r.id, task_id=task_id) for r, _ in members]
@@ -224,23 +191,39 @@ def _train_fused_group(
                 )
             t0 = time.perf_counter()
             data = dataset_for(experiment.dataset, settings)
+            model_config = model_config_for(experiment.dataset, members[0][0].model_type)
             config = replace(
-                train_config_from_spec(experiment.spec.get("training")),
-                device=worker_device(),
+                train_config_from_spec(experiment.spec.get("training")), device=worker_device()
             )
-            results = train_fused(
-                model_config=model_config_for(experiment.dataset, members[0][0].model_type),
-                train_config=config,
-                betas=[r.beta for r, _ in members],
-                seeds=[r.seed for r, _ in members],
-                data=data,
-                checkpoint_dirs=[
-                    run_checkpoint_dir(settings.artifact_root_effective, r.experiment_id, r.id)
-                    for r, _ in members
-                ],
-                callbacks=callbacks,
-                train_indices=[train_indices_for(r, data) for r, _ in members],
-            )
+            dirs = [
+                run_checkpoint_dir(settings.artifact_root_effective, r.experiment_id, r.id)
+                for r, _ in members
+            ]
+            if len(members) == 1:
+                run = members[0][0]
+                results = [
+                    train(
+                        model_config=model_config,
+                        train_config=config,
+                        data=data,
+                        beta=run.beta,
+                        seed=run.seed,
+                        checkpoint_dir=dirs[0],
+                        callback=callbacks[0],
+                        train_indices=train_indices_for(run, data),
+                    )
+                ]
+            else:
+                results = train_fused(
+                    model_config=model_config,
+                    train_config=config,
+                    data=data,
+                    betas=[r.beta for r, _ in members],
+                    seeds=[r.seed for r, _ in members],
+                    checkpoint_dirs=dirs,
+                    callbacks=callbacks,
+                    train_indices=[train_indices_for(r, data) for r, _ in members],
+                )
             db_seconds = sum(c.db_seconds for c in callbacks)
             spent = (time.perf_counter() - t0 - db_seconds) / len(members)  # an equal share each
     except SoftTimeLimitExceeded:
@@ -248,7 +231,7 @@ def _train_fused_group(
         for run, _ in members:
             _end(settings, run.id, task_id, RunStatus.failed, reason, spent)
         return
-    except Exception as exc:  # the shared program broke: every run retries on its own
+    except Exception as exc:
         for run, _ in members:
             _retry(settings, run.id, task_id, exc)
         return

@@ -17,14 +17,11 @@ from vae_core.data.mnist import label_fraction_indices, load_mnist
 from vae_core.data.shapes import ShapesGroundTruth
 from vae_core.models import model_config_for
 from vae_core.precision import cpu_bf16_isa
+from vae_core.run_state import Progress, autocast, batches, train_pool
 from vae_core.train import (
     PRESETS,
     EpochStats,
     TrainConfig,
-    _autocast,
-    _batches,
-    _Progress,
-    _train_pool,
     get_train_config,
     resolve_precision,
     train,
@@ -157,7 +154,7 @@ def test_an_interrupted_run_keeps_the_precision_it_began_with() -> None:
 
 def test_an_undecided_precision_is_refused_by_the_step() -> None:
     with pytest.raises(ValueError, match="resolve_precision"):
-        _autocast(torch.device("cpu"), get_train_config("smoke", bf16=None))
+        autocast(torch.device("cpu"), get_train_config("smoke", bf16=None))
 
 
 def test_auto_precision_is_decided_at_start_recorded_and_kept_on_resume(tmp_path: Path) -> None:
@@ -180,27 +177,27 @@ def test_auto_precision_is_decided_at_start_recorded_and_kept_on_resume(tmp_path
 
 
 def test_short_last_batch_joins_the_previous_one() -> None:
-    assert [len(b) for b in _batches(np.arange(2500), 1000)] == [1000, 1500]
-    assert [len(b) for b in _batches(np.arange(3000), 1000)] == [1000, 1000, 1000]
-    assert [len(b) for b in _batches(np.arange(999), 1000)] == [999]
-    assert np.array_equal(np.concatenate(_batches(np.arange(2500), 1000)), np.arange(2500))
+    assert [len(b) for b in batches(np.arange(2500), 1000)] == [1000, 1500]
+    assert [len(b) for b in batches(np.arange(3000), 1000)] == [1000, 1000, 1000]
+    assert [len(b) for b in batches(np.arange(999), 1000)] == [999]
+    assert np.array_equal(np.concatenate(batches(np.arange(2500), 1000)), np.arange(2500))
 
 
 def test_training_pool_restricts_to_indices_then_takes_a_seeded_fraction() -> None:
     allowed = np.arange(0, 1000, 2)
     cfg = get_train_config("paper", train_fraction=0.1)
-    pool = _train_pool(1000, cfg, allowed, seed=3)
+    pool = train_pool(1000, cfg, allowed, seed=3)
     assert len(pool) == 50 and np.isin(pool, allowed).all()
-    assert np.array_equal(pool, _train_pool(1000, cfg, allowed, seed=3))
-    assert not np.array_equal(pool, _train_pool(1000, cfg, allowed, seed=4))
-    assert np.array_equal(_train_pool(10, PRESETS["paper"], None, seed=0), np.arange(10))
+    assert np.array_equal(pool, train_pool(1000, cfg, allowed, seed=3))
+    assert not np.array_equal(pool, train_pool(1000, cfg, allowed, seed=4))
+    assert np.array_equal(train_pool(10, PRESETS["paper"], None, seed=0), np.arange(10))
 
 
 def test_stops_after_more_than_patience_epochs_without_improvement() -> None:
     cfg = get_train_config("paper", patience=2)
-    assert not _Progress(epoch=9, since_best=2).finished(cfg)
-    assert _Progress(epoch=9, since_best=3).finished(cfg)
-    assert _Progress(epoch=2).finished(dataclasses.replace(cfg, max_epochs=2))
+    assert not Progress(epoch=9, since_best=2).finished(cfg)
+    assert Progress(epoch=9, since_best=3).finished(cfg)
+    assert Progress(epoch=2).finished(dataclasses.replace(cfg, max_epochs=2))
 
 
 def test_completed_run_writes_best_and_latest_and_reports_history(tmp_path: Path) -> None:

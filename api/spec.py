@@ -7,17 +7,17 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 
 from api.schemas import ExperimentBody, MnistExperimentCreate
-from persistence.crud import grid_size
-from vae_core.config import get_train_config
 from vae_core.metrics.registry import DEFAULT_METRICS, METRICS
+from vae_core.config import TrainConfig, get_train_config
+from vae_core.spec import ExperimentSpec
 
 
 def _error(loc: tuple[str | int, ...], msg: str, kind: str = "value_error") -> dict[str, Any]:
     return {"loc": ("body", *loc), "msg": msg, "type": kind, "input": None}
 
 
-def resolve_training(training: Any) -> dict[str, Any]:
-    """The preset with its overrides applied, as a TrainConfig dict; 422 naming the bad field."""
+def resolve_training(training: Any) -> TrainConfig:
+    """The preset with its overrides applied; 422 naming the bad field."""
     overrides = training.model_dump(exclude_unset=True, exclude={"preset"})
     errors = []
     for name, value in overrides.items():
@@ -28,35 +28,31 @@ def resolve_training(training: Any) -> dict[str, Any]:
     if errors:
         raise RequestValidationError(errors)
     try:
-        return get_train_config(training.preset, **overrides).to_dict()
+        return get_train_config(training.preset, **overrides)
     except (ValueError, TypeError) as exc:
         raise RequestValidationError([_error(("training",), str(exc))]) from exc
 
 
-def normalise_spec(body: ExperimentBody, *, max_runs: int) -> dict[str, Any]:
-    """Expanded betas/seeds, resolved metrics and training; 422 when the grid is too large."""
+def normalise_spec(body: ExperimentBody, *, max_runs: int) -> ExperimentSpec:
+    """The typed spec of a validated body: betas and seeds expanded, metrics and training
+    resolved; 422 when the grid is too large."""
     betas = body.betas if isinstance(body.betas, list) else body.betas.values()
     seeds = list(range(body.seeds)) if isinstance(body.seeds, int) else list(body.seeds)
     fractions = None
     if isinstance(body, MnistExperimentCreate):
-        fractions = body.label_fractions or [1.0]
-    metrics = body.metrics or list(DEFAULT_METRICS[body.dataset])
-    spec: dict[str, Any] = {
-        "name": body.name,
-        "dataset": body.dataset,
-        "model_types": list(body.model_types),
-        "betas": [float(b) for b in betas],
-        "seeds": seeds,
-        "label_fractions": fractions,
-        "metrics": metrics,
-        "metric_keys": [key for name in metrics for key in METRICS[name].keys],
+        fractions = tuple(body.label_fractions or [1.0])
+    metrics = tuple(body.metrics or DEFAULT_METRICS[body.dataset])
+    axes = {
+        "model_types": len(body.model_types),
+        "betas": len(betas),
+        "seeds": len(seeds),
+        **({"label_fractions": len(fractions)} if fractions else {}),
     }
-    count = grid_size(spec)
+    count = 1
+    for n in axes.values():
+        count *= n
     if count > max_runs:
-        sizes = (
-            f"model_types {len(spec['model_types'])} x betas {len(spec['betas'])} x "
-            f"seeds {len(seeds)}" + (f" x label_fractions {len(fractions)}" if fractions else "")
-        )
+        sizes = " x ".join(f"{name} {n}" for name, n in axes.items())
         raise RequestValidationError(
             [
                 _error(
@@ -67,5 +63,14 @@ def normalise_spec(body: ExperimentBody, *, max_runs: int) -> dict[str, Any]:
                 )
             ]
         )
-    spec["training"] = resolve_training(body.training)
-    return spec
+    return ExperimentSpec(
+        name=body.name,
+        dataset=body.dataset,
+        model_types=tuple(body.model_types),
+        betas=tuple(float(b) for b in betas),
+        seeds=tuple(seeds),
+        metrics=metrics,
+        metric_keys=tuple(key for name in metrics for key in METRICS[name].keys),
+        training=resolve_training(body.training),
+        label_fractions=fractions,
+    )

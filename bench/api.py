@@ -42,6 +42,7 @@ from persistence.keys import create_api_key  # noqa: E402
 from persistence.migrate import upgrade  # noqa: E402
 from persistence.models import KeyScope, MetricResult, Run, RunStatus, utcnow  # noqa: E402
 from vae_core.metrics.registry import METRICS  # noqa: E402
+from vae_core.spec import ExperimentSpec  # noqa: E402
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379"
@@ -77,7 +78,9 @@ def seed_experiment(url: str) -> str:
     }
     rng = np.random.default_rng(0)
     with session_scope(url) as session:
-        experiment, run_ids = crud.create_experiment(session=session, spec=spec)
+        experiment, run_ids = crud.create_experiment(
+            session=session, spec=ExperimentSpec.from_dict(spec)
+        )
         session.execute(
             sa.update(Run)
             .where(Run.experiment_id == experiment.id)

@@ -2,15 +2,13 @@
 rows, delete.
 
 Every function is keyword-only and leaves the transaction to the caller unless its docstring
-says it commits. `spec` is the normalised experiment specification built by the API:
-``{"name", "dataset", "model_types", "betas", "seeds", "label_fractions" (None for shapes),
-"metrics", "metric_keys", "training"}`` with every list already expanded.
+says it commits. An experiment's spec is a `vae_core.config.ExperimentSpec` (built by the API,
+stored as its `to_dict()`, read back as `Experiment.experiment_spec`).
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -31,6 +29,7 @@ from persistence.models import (
     utcnow,
 )
 from persistence.storage import remove_experiment_artifacts
+from vae_core.spec import ExperimentSpec
 
 # Share of a run's work spent training (the rest is evaluation), for progress.
 TRAIN_SHARE = 0.9
@@ -66,18 +65,6 @@ class Progress:
     eta_seconds: float | None
 
 
-def grid_size(spec: Mapping[str, Any]) -> int:
-    """Number of runs the grid of `spec` expands to."""
-    fractions = spec.get("label_fractions") or [None]
-    return len(spec["model_types"]) * len(spec["betas"]) * len(spec["seeds"]) * len(fractions)
-
-
-def expand_grid(spec: Mapping[str, Any]) -> list[tuple[str, float, int, float | None]]:
-    """Grid cells (model_type, beta, seed, label_fraction) in grid_index order."""
-    fractions = spec.get("label_fractions") or [None]
-    return list(itertools.product(spec["model_types"], spec["betas"], spec["seeds"], fractions))
-
-
 def check_run_quota(*, session: Session, owner_key_id: int, requested: int, limit: int) -> None:
     """Raise RunQuotaError when the key's unfinished runs plus `requested` would pass `limit`.
 
@@ -101,23 +88,23 @@ def check_run_quota(*, session: Session, owner_key_id: int, requested: int, limi
 
 
 def create_experiment(
-    *, session: Session, spec: Mapping[str, Any], owner_key_id: int | None = None
+    *, session: Session, spec: ExperimentSpec, owner_key_id: int | None = None
 ) -> tuple[Experiment, list[str]]:
     """Insert the experiment, owned by `owner_key_id`, and one queued run per grid cell; returns
     it and the run ids."""
     experiment = Experiment(
         id=new_id(),
-        name=spec["name"],
-        dataset=spec["dataset"],
-        spec=dict(spec),
+        name=spec.name,
+        dataset=spec.dataset,
+        spec=spec.to_dict(),
         status=ExperimentStatus.queued,
         owner_key_id=owner_key_id,
-        run_count=grid_size(spec),
+        run_count=spec.run_count,
     )
     session.add(experiment)
     session.flush()
     now = utcnow()
-    cells = expand_grid(spec)
+    cells = spec.cells()
     run_ids = [new_id() for _ in cells]
     rows = [
         {
@@ -235,7 +222,7 @@ def experiments_progress(
         elif state == RunStatus.running and epochs is not None:
             tally.running_epochs.append((epochs, n))
     return {
-        e.id: progress_from_tally(tallies[e.id], (e.spec.get("training") or {}).get("max_epochs"))
+        e.id: progress_from_tally(tallies[e.id], e.experiment_spec.training.max_epochs)
         for e in experiments
     }
 

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from vae_core.spec import ExperimentSpec
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -95,7 +97,8 @@ class Experiment(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
     dataset: Mapped[str] = mapped_column(String(16))
-    # The validated ExperimentCreate body, with the resolved training config.
+    # ExperimentSpec.to_dict(): the validated body, with the resolved training config. Read it
+    # typed through `experiment_spec`.
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[ExperimentStatus] = mapped_column(
         Enum(ExperimentStatus, native_enum=False, length=16),
@@ -115,6 +118,11 @@ class Experiment(Base):
     runs: Mapped[list[Run]] = relationship(
         back_populates="experiment", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def experiment_spec(self) -> ExperimentSpec:
+        """The stored spec, typed (what the API, the worker and crud read)."""
+        return ExperimentSpec.from_dict(self.spec)
 
 
 class Run(Base):

@@ -24,6 +24,7 @@ __all__ = [
     "TrainConfig",
     "get_train_config",
     "model_config_for",
+    "stored_train_config",
 ]
 
 MODEL_TYPES = ("fc", "fc-denoising", "conv", "conv-denoising")
@@ -199,3 +200,11 @@ def get_train_config(preset: str, **overrides: Any) -> TrainConfig:
             f"unknown TrainConfig field(s) {unknown}; expected some of {sorted(names)}"
         )
     return dataclasses.replace(PRESETS[preset], **overrides)
+
+
+def stored_train_config(training: dict[str, Any] | None) -> TrainConfig:
+    """The TrainConfig a stored spec's `training` stands for: its preset with its non-null
+    fields applied (a spec stored before a field existed gets the preset's value for it)."""
+    fields = dict(training or {})
+    preset = fields.pop("preset", None) or "paper"
+    return get_train_config(preset, **{k: v for k, v in fields.items() if v is not None})

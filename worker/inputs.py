@@ -1,11 +1,10 @@
 """What a task needs before it trains or scores: the dataset (loaded once per process), the
-run's TrainConfig from its spec, the device, and the labelled subset of an MNIST run."""
+device, and the labelled subset of an MNIST run (its TrainConfig is the spec's `training`)."""
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -15,7 +14,6 @@ from persistence.settings import Settings
 from vae_core.data import load_dataset
 from vae_core.data.images import DataSplits
 from vae_core.data.mnist import label_fraction_indices
-from vae_core.train import TrainConfig, get_train_config
 
 
 @functools.lru_cache(maxsize=2)
@@ -29,14 +27,6 @@ def cached_dataset(
 def dataset_for(name: str, settings: Settings) -> DataSplits:
     """The experiment's dataset with the worker's directories."""
     return cached_dataset(name, 0, settings.cache_dir, settings.mnist_dir)  # one fixed split
-
-
-def train_config_from_spec(training: dict[str, Any] | None) -> TrainConfig:
-    """The TrainConfig of an experiment spec: its preset with the non-null overrides."""
-    fields = dict(training or {})
-    preset = fields.pop("preset", None) or "paper"
-    overrides = {k: v for k, v in fields.items() if v is not None}
-    return get_train_config(preset, **overrides)
 
 
 def worker_device() -> str:

@@ -28,7 +28,6 @@ from persistence.storage import run_checkpoint_dir
 from vae_core.checkpoint import BEST_NAME
 from vae_core.evaluate import SAMPLE_SIZES, evaluate_run
 from vae_core.fused import train_fused
-from vae_core.metrics.registry import DEFAULT_METRICS
 from vae_core.models import model_config_for
 from vae_core.train import (
     TrainResult,
@@ -38,7 +37,7 @@ from vae_core.train import (
 from worker import dispatch
 from worker.bundles import BundleKey
 from worker.celery_app import EVAL_TASK, TRAIN_TASK
-from worker.inputs import dataset_for, train_config_from_spec, train_indices_for, worker_device
+from worker.inputs import dataset_for, train_indices_for, worker_device
 from worker.progress import Heartbeat, RunCallback
 
 logger = logging.getLogger(__name__)
@@ -192,9 +191,7 @@ def train_group(members: list[tuple[Run, Experiment]], *, task_id: str, settings
             t0 = time.perf_counter()
             data = dataset_for(experiment.dataset, settings)
             model_config = model_config_for(experiment.dataset, members[0][0].model_type)
-            config = replace(
-                train_config_from_spec(experiment.spec.get("training")), device=worker_device()
-            )
+            config = replace(experiment.experiment_spec.training, device=worker_device())
             dirs = [
                 run_checkpoint_dir(settings.artifact_root_effective, r.experiment_id, r.id)
                 for r, _ in members
@@ -248,7 +245,7 @@ def evaluate_one(run_id: str, *, task_id: str, worker: str, settings: Settings) 
     if run is None:
         return
     url = settings.database_url_effective
-    spec = experiment.spec
+    spec = experiment.experiment_spec
     try:
         with Heartbeat(
             database_url=url,
@@ -263,15 +260,14 @@ def evaluate_one(run_id: str, *, task_id: str, worker: str, settings: Settings) 
                 run_checkpoint_dir(settings.artifact_root_effective, run.experiment_id, run_id)
                 / BEST_NAME
             )
-            evaluation = train_config_from_spec(spec.get("training")).evaluation
             result = evaluate_run(
                 model=load_checkpoint_model(checkpoint, device=device),
                 data=data,
-                metrics=list(spec.get("metrics") or DEFAULT_METRICS[experiment.dataset]),
+                metrics=list(spec.metrics),
                 seed=run.seed,
                 train_indices=train_indices_for(run, data),
                 device=device,
-                sizes=SAMPLE_SIZES[evaluation],
+                sizes=SAMPLE_SIZES[spec.evaluation],
                 beta=run.beta,
             )
             spent = time.perf_counter() - t0

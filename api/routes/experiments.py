@@ -126,7 +126,7 @@ def create_experiment(
     crud.check_run_quota(
         session=session,
         owner_key_id=key.id,
-        requested=crud.grid_size(spec),
+        requested=spec.run_count,
         limit=settings.max_active_runs_per_key,
     )
     experiment, run_ids = crud.create_experiment(session=session, spec=spec, owner_key_id=key.id)

@@ -17,7 +17,6 @@ from persistence import crud
 from persistence.models import Experiment
 from vae_core.analysis.aggregate import curve
 from vae_core.analysis.findings import ALPHA, METRIC_FOR, findings
-from vae_core.metrics.registry import METRICS
 
 router = APIRouter(prefix="/results", tags=["results"], responses={**UNAUTHORIZED, **NOT_FOUND})
 
@@ -29,11 +28,7 @@ LabelFraction = Annotated[float | None, Query(gt=0, le=1)]
 
 def result_keys(experiment: Experiment) -> list[str]:
     """The result keys the experiment's metric groups yield."""
-    keys = experiment.spec.get("metric_keys")
-    if keys is None:
-        names = experiment.spec.get("metrics") or []
-        keys = [key for name in names if name in METRICS for key in METRICS[name].keys]
-    return list(keys)
+    return list(experiment.experiment_spec.metric_keys)
 
 
 def _check_metric(experiment: Experiment, metric: str) -> None:
@@ -149,7 +144,8 @@ def get_findings(
     """The paper's findings (F1-F2 on shapes, F3 on MNIST) tested on the completed runs: each
     `reproduced`, `not reproduced` or `inconclusive` (too few runs), with its numbers."""
     experiment = load_experiment(session, experiment_id)
-    dataset = experiment.spec["dataset"]
+    spec = experiment.experiment_spec
+    dataset = spec.dataset
     metric = METRIC_FOR[dataset]
     if metric not in result_keys(experiment):
         raise HTTPException(
@@ -171,8 +167,8 @@ def get_findings(
                     for f in findings(
                         rows,
                         dataset,
-                        experiment.spec["model_types"],
-                        experiment.spec.get("label_fractions") or [],
+                        list(spec.model_types),
+                        list(spec.label_fractions or []),
                     )
                 ],
             }

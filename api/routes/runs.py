@@ -25,15 +25,15 @@ def get_run(run_id: RunId, session: SessionDep, access: ReadAccess) -> RunDetail
     run = crud.get_run(session=session, run_id=run_id)
     if run is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="run not found")
-    spec = run.experiment.spec
+    spec = run.experiment.experiment_spec
     config = {
         "dataset": run.experiment.dataset,
         "model_type": run.model_type,
         "beta": run.beta,
         "seed": run.seed,
         "label_fraction": run.label_fraction,
-        "metrics": spec.get("metrics"),
-        "training": spec.get("training"),
+        "metrics": list(spec.metrics),
+        "training": spec.training.to_dict(),
     }
     kinds = crud.artifact_kinds(session=session, run_id=run_id)
     return RunDetail(

@@ -27,7 +27,7 @@ from tests.utils.service import Service
 def expanded(figure: int, grid: str, preset: str) -> dict:
     """The spec as the server stores it (validated by the API's own schema)."""
     body = EXPERIMENT_CREATE.validate_json(json.dumps(figure_spec(figure, grid, preset)))
-    return normalise_spec(body, max_runs=100_000)
+    return normalise_spec(body, max_runs=100_000).to_dict()
 
 
 def runs(spec: dict) -> int:

@@ -14,9 +14,10 @@ from persistence.keys import create_api_key, list_api_keys
 from persistence.models import Experiment, ExperimentStatus, MetricResult, Run, RunStatus
 from persistence.storage import run_checkpoint_dir
 from tests.utils.results import finish_runs
+from vae_core.spec import ExperimentSpec
 
 
-def spec(**changes):
+def spec(**changes) -> ExperimentSpec:
     base = {
         "name": "grid",
         "dataset": "shapes",
@@ -29,7 +30,7 @@ def spec(**changes):
         "training": {"preset": "smoke", "max_epochs": 4},
     }
     base.update(changes)
-    return base
+    return ExperimentSpec.from_dict(base)
 
 
 def create(url: str, **changes) -> tuple[str, list[str]]:

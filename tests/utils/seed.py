@@ -92,7 +92,7 @@ def seed_finished_experiment(
     spec = normalise_spec(body, max_runs=100_000)
     with session_scope(database_url) as session:
         experiment, _ = crud.create_experiment(session=session, spec=spec)
-        seeded = SeededExperiment(id=experiment.id, spec=spec)
+        seeded = SeededExperiment(id=experiment.id, spec=spec.to_dict())
         runs = session.execute(
             select(Run.id, Run.model_type, Run.beta, Run.seed, Run.label_fraction).where(
                 Run.experiment_id == experiment.id

@@ -11,6 +11,7 @@ from persistence import crud
 from persistence.db import session_scope
 from persistence.models import Run
 from persistence.settings import Settings
+from vae_core.spec import ExperimentSpec
 from worker import dispatch
 from worker.celery_app import TRAIN_QUEUE, TRAIN_TASK, redis_client
 
@@ -29,9 +30,10 @@ def test_enqueue_runs_records_and_sends_one_celery_message_per_run_across_batche
         "metric_keys": ["mig"],
         "training": {"preset": "smoke"},
     }
-    assert crud.grid_size(spec) > dispatch.SEND_BATCH
+    typed = ExperimentSpec.from_dict(spec)
+    assert typed.run_count > dispatch.SEND_BATCH
     with session_scope(worker_settings.database_url_effective) as session:
-        _, run_ids = crud.create_experiment(session=session, spec=spec)
+        _, run_ids = crud.create_experiment(session=session, spec=typed)
     dispatch.enqueue_runs(run_ids, settings=worker_settings)
     with session_scope(worker_settings.database_url_effective) as session:
         recorded = dict(session.execute(sa.select(Run.task_id, Run.id)).all())

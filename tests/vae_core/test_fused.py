@@ -312,6 +312,7 @@ def test_fused_bf16_autocast_trains_like_single_bf16_runs(data: DataSplits, tmp_
 
 
 @default_dtype(torch.float32)  # bf16 autocast works on float32 models
+@pytest.mark.cpu_policy
 def test_a_bundle_decides_one_precision_an_interrupted_members_first(tmp_path: Path) -> None:
     native = cpu_bf16_isa() is not None
     shapes = rectangle_splits("shapes", (150, 50, 50))  # conv-denoising on shapes: bf16-validated

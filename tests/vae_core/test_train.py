@@ -157,6 +157,7 @@ def test_an_undecided_precision_is_refused_by_the_step() -> None:
         autocast(torch.device("cpu"), get_train_config("smoke", bf16=None))
 
 
+@pytest.mark.cpu_policy
 def test_auto_precision_is_decided_at_start_recorded_and_kept_on_resume(tmp_path: Path) -> None:
     native = cpu_bf16_isa() is not None
     auto = {"bf16": None, "batch_size": 50, "validation_cap": 50}

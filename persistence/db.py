@@ -92,13 +92,22 @@ def forget_engines_after_fork() -> None:
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
+    """Sessions on this process's engine for `url`: the one way betalab gets a session (the
+    API keeps one factory on app.state; everything else opens `session_scope`)."""
     return sessionmaker(bind=get_engine(url), expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(url: str) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    session = session_factory(url)()
+def session_scope(url: str, *, private_engine: bool = False) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error.
+
+    `private_engine`: on an engine of its own, disposed afterwards, instead of the process's
+    shared one: for a process that is about to fork (the worker supervisor's sweeper), whose
+    pooled connections must not reach the children.
+    """
+    engine = make_engine(url) if private_engine else None
+    session = sessionmaker(bind=engine, expire_on_commit=False)() if engine else None
+    session = session or session_factory(url)()
     try:
         yield session
         session.commit()
@@ -107,3 +116,5 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+        if engine is not None:
+            engine.dispose()

@@ -63,6 +63,13 @@ class RunStatus(str, enum.Enum):
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.completed, RunStatus.failed, RunStatus.cancelled})
 
 
+class TaskPhase(str, enum.Enum):
+    """Which task a delivery of a run is: training (run running) or scoring (run evaluating)."""
+
+    train = "train"
+    evaluate = "evaluate"
+
+
 class KeyScope(str, enum.Enum):
     """What an API key may do, each scope including the ones before it.
 

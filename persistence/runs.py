@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ from persistence.models import (
     Run,
     RunEpoch,
     RunStatus,
+    TaskPhase,
     utcnow,
 )
 
@@ -175,19 +176,14 @@ def _experiment_id_of(session: Session, run_id: str) -> str | None:
     ).scalar_one_or_none()
 
 
-def _claimable(run: Run, phase: str, task_id: str, stale: datetime) -> bool:
-    """Python mirror of the claim condition, for the give-up check on a locked row."""
-    beat = run.heartbeat_at
-    if beat is not None and beat.tzinfo is None:
-        beat = beat.replace(tzinfo=UTC)
-    gone = run.task_id == task_id or beat is None or beat < stale
-    if phase == "train":
-        return run.status == RunStatus.queued or (run.status == RunStatus.running and gone)
-    return run.status == RunStatus.evaluating and (run.worker is None or gone)
+def _holds(session: Session, run_id: str, condition: sa.ColumnElement[bool]) -> bool:
+    """Whether the run's (locked) row meets `condition`, evaluated by the database."""
+    found = session.execute(sa.select(Run.id).where(Run.id == run_id, condition)).first()
+    return found is not None
 
 
-def _give_up_reason(run: Run, max_attempts: int, phase: str) -> str:
-    last = run.failure_reason or f"worker lost during {phase}"
+def _give_up_reason(run: Run, max_attempts: int, phase: TaskPhase) -> str:
+    last = run.failure_reason or f"worker lost during {phase.value}"
     return f"gave up after {max_attempts} attempts: {last}"
 
 
@@ -197,17 +193,18 @@ def claim_run(
     run_id: str,
     task_id: str,
     worker: str,
-    phase: str,
+    phase: TaskPhase | str,
     max_attempts: int,
     stale_after_s: float,
 ) -> Claim:
     """Take ownership of a run for this delivery of its train or evaluate task (commits).
 
-    phase "train" claims a queued run, or a running one whose owner is gone (same task id
+    phase train claims a queued run, or a running one whose owner is gone (same task id
     redelivered, or heartbeat older than `stale_after_s`); each claim is one more attempt.
-    phase "evaluate" claims an evaluating run the same way; its first delivery after training is
+    phase evaluate claims an evaluating run the same way; its first delivery after training is
     not counted as a new attempt, a redelivery is. Past `max_attempts` the run fails instead.
     """
+    phase = TaskPhase(phase)  # a ValueError for an unknown one
     experiment_id = _experiment_id_of(session, run_id)
     if experiment_id is None:
         session.rollback()
@@ -217,19 +214,18 @@ def claim_run(
     now = utcnow()
     stale = now - timedelta(seconds=stale_after_s)
     gone = sa.or_(Run.task_id == task_id, Run.heartbeat_at.is_(None), Run.heartbeat_at < stale)
-    if phase == "train":
+    # The claim condition, stated once: it guards the UPDATE below and the give-up check.
+    if phase == TaskPhase.train:
         claimable = sa.or_(
             Run.status == RunStatus.queued, sa.and_(Run.status == RunStatus.running, gone)
         )
         increment: Any = sa.literal(1)
         new_status = RunStatus.running
-    elif phase == "evaluate":
+    else:
         claimable = sa.and_(Run.status == RunStatus.evaluating, sa.or_(Run.worker.is_(None), gone))
         # The hand-over from training clears `worker`; a set worker means a redelivery.
         increment = sa.case((Run.worker.is_(None), 0), else_=1)
         new_status = RunStatus.evaluating
-    else:
-        raise ValueError(f"unknown phase {phase!r}")
 
     run = session.get(Run, run_id, populate_existing=True, with_for_update=True)
     assert run is not None
@@ -242,8 +238,8 @@ def claim_run(
         session.commit()
         return Claim(None, "experiment cancelled")
 
-    will_count = phase == "train" or run.worker is not None
-    if will_count and run.attempts >= max_attempts and _claimable(run, phase, task_id, stale):
+    will_count = phase == TaskPhase.train or run.worker is not None
+    if will_count and run.attempts >= max_attempts and _holds(session, run_id, claimable):
         _finish(session, run, RunStatus.failed, _give_up_reason(run, max_attempts, phase), now)
         refresh_experiment_status(session=session, experiment_id=experiment_id)
         session.commit()
@@ -472,7 +468,7 @@ def end_run(
 
 def release_for_retry(
     *, session: Session, run_id: str, task_id: str, new_task_id: str, reason: str
-) -> str | None:
+) -> TaskPhase | None:
     """After an error, hand the run to a fresh delivery `new_task_id`; returns its phase.
 
     A training run goes back to queued (it resumes from its checkpoint), an evaluating run stays
@@ -482,7 +478,7 @@ def release_for_retry(
     if run is None or run.task_id != task_id or run.status not in ACTIVE_RUN_STATUSES:
         session.rollback()
         return None
-    phase = "train" if run.status == RunStatus.running else "evaluate"
+    phase = TaskPhase.train if run.status == RunStatus.running else TaskPhase.evaluate
     now = utcnow()
     values: dict[str, Any] = {
         "task_id": new_task_id,
@@ -490,7 +486,7 @@ def release_for_retry(
         "enqueued_at": now,
         "heartbeat_at": now,
     }
-    if phase == "train":
+    if phase == TaskPhase.train:
         values["status"] = RunStatus.queued
     result = session.execute(
         sa.update(Run)
@@ -543,7 +539,7 @@ def sweep_candidates(*, session: Session, stale_before: datetime) -> list[SweepC
 
 def reassign_task(
     *, session: Session, candidate: SweepCandidate, new_task_id: str, stale_before: datetime
-) -> str | None:
+) -> TaskPhase | None:
     """Give a lost run a new task id if it is still as the sweeper saw it; returns the phase.
 
     A stale running run goes back to queued (training resumes from its checkpoint); an
@@ -558,9 +554,9 @@ def reassign_task(
         cond.append(sa.or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < stale_before))
     values: dict[str, Any] = {"task_id": new_task_id, "enqueued_at": utcnow()}
     if candidate.status == RunStatus.evaluating:
-        phase = "evaluate"
+        phase = TaskPhase.evaluate
     else:
-        phase = "train"
+        phase = TaskPhase.train
         values["status"] = RunStatus.queued
     result = session.execute(
         sa.update(Run).where(*cond).values(**values).execution_options(synchronize_session=False)

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from persistence.db import session_scope
+from persistence.models import TaskPhase
 from persistence.runs import mark_enqueued
 from persistence.settings import Settings
 from worker.bundles import bundles_for
@@ -27,7 +28,7 @@ from worker.celery_app import (
 
 logger = logging.getLogger(__name__)
 
-_PHASES = {"train": (TRAIN_TASK, TRAIN_QUEUE), "evaluate": (EVAL_TASK, EVAL_QUEUE)}
+_PHASES = {TaskPhase.train: (TRAIN_TASK, TRAIN_QUEUE), TaskPhase.evaluate: (EVAL_TASK, EVAL_QUEUE)}
 # Messages per pipelined broker write (one Redis command each, no queue expiry configured).
 SEND_BATCH = 500
 
@@ -54,7 +55,7 @@ def _batch(producer: Any, size: int) -> AbstractContextManager[Any]:
     return batch(max_size=size) if batch is not None else nullcontext()
 
 
-def send(items: Sequence[tuple[str | list[str], str, str]], *, settings: Settings) -> int:
+def send(items: Sequence[tuple[str | list[str], str, TaskPhase]], *, settings: Settings) -> int:
     """Publish (run id or bundle of run ids, task id, phase) triples; returns how many reached
     the broker.
 
@@ -109,7 +110,8 @@ def enqueue_runs(run_ids: Sequence[str], *, settings: Settings) -> None:
             task_ids=[t for b, t in zip(bundles, bundle_ids, strict=True) for _ in b],
         )
     items = [
-        (b[0] if len(b) == 1 else b, t, "train") for b, t in zip(bundles, bundle_ids, strict=True)
+        (b[0] if len(b) == 1 else b, t, TaskPhase.train)
+        for b, t in zip(bundles, bundle_ids, strict=True)
     ]
     send(items, settings=settings)
 

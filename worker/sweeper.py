@@ -17,8 +17,8 @@ from datetime import timedelta
 import redis
 
 from persistence import runs
-from persistence.db import make_engine
-from persistence.models import utcnow
+from persistence.db import session_scope
+from persistence.models import TaskPhase, utcnow
 from persistence.settings import Settings
 from worker import dispatch
 from worker.celery_app import EVAL_QUEUE, TRAIN_QUEUE, broker_url, redis_client
@@ -74,36 +74,31 @@ def sweep(settings: Settings) -> SweepReport:
     report = SweepReport()
     now = utcnow()
     stale_before = now - timedelta(seconds=settings.heartbeat_stale_s)
-    engine = make_engine(settings.database_url_effective)  # own engine: safe before a fork
-    try:
-        from sqlalchemy.orm import Session
-
-        with Session(engine, expire_on_commit=False) as session:
-            candidates = runs.sweep_candidates(session=session, stale_before=stale_before)
-            if not candidates:
-                return report
-            try:
-                present = broker_task_ids(
-                    broker_url(settings), fresh_after=time.time() - settings.heartbeat_stale_s
-                )
-            except redis.RedisError as exc:
-                logger.warning("sweep: broker unreachable, nothing re-sent: %s", exc)
-                report.broker_ok = False
-                return report
-            to_send: list[tuple[str, str, str]] = []
-            for cand in candidates:
-                if cand.task_id is not None and cand.task_id in present:
-                    continue  # its message is still there; a worker will claim it
-                new_id = dispatch.new_task_id()
-                phase = runs.reassign_task(
-                    session=session, candidate=cand, new_task_id=new_id, stale_before=stale_before
-                )
-                if phase is None:
-                    continue
-                to_send.append((cand.run_id, new_id, phase))
-                (report.stale if cand.stale else report.lost).append(cand.run_id)
-    finally:
-        engine.dispose()
+    to_send: list[tuple[str | list[str], str, TaskPhase]] = []
+    # an engine of its own: the supervisor that sweeps forks workers
+    with session_scope(settings.database_url_effective, private_engine=True) as session:
+        candidates = runs.sweep_candidates(session=session, stale_before=stale_before)
+        if not candidates:
+            return report
+        try:
+            present = broker_task_ids(
+                broker_url(settings), fresh_after=time.time() - settings.heartbeat_stale_s
+            )
+        except redis.RedisError as exc:
+            logger.warning("sweep: broker unreachable, nothing re-sent: %s", exc)
+            report.broker_ok = False
+            return report
+        for cand in candidates:
+            if cand.task_id is not None and cand.task_id in present:
+                continue  # its message is still there; a worker will claim it
+            new_id = dispatch.new_task_id()
+            phase = runs.reassign_task(
+                session=session, candidate=cand, new_task_id=new_id, stale_before=stale_before
+            )
+            if phase is None:
+                continue
+            to_send.append((cand.run_id, new_id, phase))
+            (report.stale if cand.stale else report.lost).append(cand.run_id)
     if to_send:
         logger.info(
             "sweep: re-sending %d stale and %d lost run(s)", len(report.stale), len(report.lost)

@@ -10,7 +10,15 @@ from sqlalchemy.orm import Session
 
 from persistence import runs
 from persistence.db import session_factory, session_scope
-from persistence.models import Experiment, ExperimentStatus, Run, RunEpoch, RunStatus, utcnow
+from persistence.models import (
+    Experiment,
+    ExperimentStatus,
+    Run,
+    RunEpoch,
+    RunStatus,
+    TaskPhase,
+    utcnow,
+)
 
 STATS = {k: 1.0 for k in runs.EPOCH_FIELDS}
 
@@ -29,7 +37,9 @@ def make_experiment(url: str, n_runs: int) -> tuple[str, list[str]]:
         return experiment.id, [r.id for r in rows]
 
 
-def claim(session: Session, run_id: str, task_id: str, phase: str = "train", **kw) -> runs.Claim:
+def claim(
+    session: Session, run_id: str, task_id: str, phase: TaskPhase = TaskPhase.train, **kw
+) -> runs.Claim:
     options = {"max_attempts": 3, "stale_after_s": 60.0, **kw}
     return runs.claim_run(
         session=session, run_id=run_id, task_id=task_id, worker="w", phase=phase, **options
@@ -79,7 +89,7 @@ def test_a_finished_run_redelivered_is_a_no_op(database_url: str) -> None:
             history=history,
             compute_seconds=2.0,
         )
-        evaluating = claim(session, run_id, "e1", phase="evaluate")
+        evaluating = claim(session, run_id, "e1", phase=TaskPhase.evaluate)
         assert evaluating.run is not None and evaluating.run.attempts == 1  # hand-over is free
         assert runs.complete_run(
             session=session,
@@ -90,7 +100,7 @@ def test_a_finished_run_redelivered_is_a_no_op(database_url: str) -> None:
             compute_seconds=1.0,
         )
         assert claim(session, run_id, "t1").skipped == "run already completed"
-        assert claim(session, run_id, "e1", phase="evaluate").run is None
+        assert claim(session, run_id, "e1", phase=TaskPhase.evaluate).run is None
     run = get_run(database_url, run_id)
     assert (run.status, run.attempts, run.compute_seconds) == (RunStatus.completed, 1, 3.0)
     with session_scope(database_url) as session:

@@ -269,8 +269,11 @@ def claim_run(
 # ---- worker side: progress --------------------------------------------------------------------
 
 
-def _owned(run_id: str, task_id: str, status: RunStatus) -> Any:
-    return sa.and_(Run.id == run_id, Run.task_id == task_id, Run.status == status)
+def _owned(run_id: str, task_id: str, *statuses: RunStatus) -> Any:
+    """The run is this task's and in one of `statuses` (default: running or evaluating): the
+    one spelling of "owned" every worker-side write is guarded by."""
+    wanted = [s.value for s in statuses or ACTIVE_RUN_STATUSES]
+    return sa.and_(Run.id == run_id, Run.task_id == task_id, Run.status.in_(wanted))
 
 
 def record_epoch(
@@ -297,11 +300,7 @@ def heartbeat(*, session: Session, run_id: str, task_id: str) -> bool:
     """Mark the run alive; False when this task no longer owns it."""
     result = session.execute(
         sa.update(Run)
-        .where(
-            Run.id == run_id,
-            Run.task_id == task_id,
-            Run.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
-        )
+        .where(_owned(run_id, task_id))
         .values(heartbeat_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -451,11 +450,7 @@ def end_run(
     """Fail or cancel a run this task owns, with the reason (commits)."""
     if status not in (RunStatus.failed, RunStatus.cancelled):
         raise ValueError(f"end_run takes failed or cancelled, not {status.value}")
-    owned = sa.and_(
-        Run.id == run_id,
-        Run.task_id == task_id,
-        Run.status.in_([s.value for s in ACTIVE_RUN_STATUSES]),
-    )
+    owned = _owned(run_id, task_id)
     experiment_id = _settle(
         session, run_id, owned, status=status, reason=reason, compute_seconds=compute_seconds
     )

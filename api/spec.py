@@ -7,8 +7,8 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 
 from api.schemas import ExperimentBody, MnistExperimentCreate
-from vae_core.metrics.registry import DEFAULT_METRICS, METRICS
 from vae_core.config import TrainConfig, get_train_config
+from vae_core.metrics.registry import DEFAULT_METRICS, METRICS
 from vae_core.spec import ExperimentSpec
 
 

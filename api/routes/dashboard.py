@@ -17,7 +17,9 @@ _MEDIA_TYPES = {
     ".svg": "image/svg+xml",
     ".png": "image/png",
 }
-_SCRIPTS = ("charts.js", "dashboard.js")
+# The dashboard is native ES modules, no build step: dashboard.js (the entry) imports a module per
+# page (page-*.js) and the shared ones (api.js, ui.js, charts.js, runtable.js).
+ENTRY_MODULE = "dashboard.js"
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
@@ -25,7 +27,7 @@ router = APIRouter(tags=["dashboard"], include_in_schema=False)
 def _page(title: str, page: str, entity_id: str = "") -> HTMLResponse:
     """One HTML shell; dashboard.js reads `data-page` / `data-id` and builds the content, with
     the catalog (GET /catalog) embedded so that no page restates datasets, metrics or presets."""
-    scripts = "\n".join(f'  <script src="/static/{name}" defer></script>' for name in _SCRIPTS)
+    scripts = f'  <script type="module" src="/static/{ENTRY_MODULE}"></script>'
     body = f"""<!doctype html>
 <html lang="en">
 <head>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from api.export_openapi import openapi_json
 
@@ -70,3 +71,25 @@ def test_the_dashboard_embeds_the_catalog(anonymous):
     embedded = re.search(r'<script type="application/json" id="catalog">(.*?)</script>', page, re.S)
     assert embedded is not None
     assert json.loads(embedded.group(1)) == anonymous.get("/catalog").json()
+
+
+def test_the_dashboard_is_native_modules_every_one_served_and_reached(anonymous):
+    # One module script in the shell; following its imports reaches every .js file served from
+    # api/static, each as JavaScript: no build step, no file the pages do not load.
+    page = anonymous.get("/").text
+    entries = re.findall(r'<script type="module" src="/static/([\w.-]+\.js)"></script>', page)
+    assert entries == ["dashboard.js"]
+    assert "<script src=" not in page  # nothing loaded as a classic script
+    seen, todo = set(), list(entries)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        response = anonymous.get(f"/static/{name}")
+        assert response.status_code == 200, name
+        assert response.headers["content-type"].startswith("text/javascript"), name
+        todo += re.findall(r'^import \{[^}]*\} from "\./([\w.-]+\.js)";', response.text, re.M)
+    static = Path(__file__).resolve().parents[2] / "api" / "static"
+    assert seen == {p.name for p in static.glob("*.js")}
+    assert {"page-experiments.js", "page-experiment.js", "page-run.js", "page-new.js"} <= seen

@@ -140,7 +140,7 @@ def seed_finished_experiment(
                 seeded.failed.append(run_id)
                 continue
             seeded.completed.append(run_id)
-            for key in spec["metric_keys"]:
+            for key in spec.metric_keys:
                 metric_rows.append(
                     {
                         "run_id": run_id,

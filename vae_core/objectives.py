@@ -40,6 +40,27 @@ STRENGTH_NAMES = {
     "dip_vae_ii": "lambda_od",
     "annealed_vae": "gamma",
 }
+# Each objective's own parameters where a spec does not set them, and the strengths Locatello et
+# al. swept (their unsupervised_study_v1; AnnealedVAE there sweeps C_max at γ = 1000, which a
+# grid gets as one experiment per C_max). FactorVAE's discriminator has its own Adam: learning
+# rate 1e-4, β₁ 0.5, β₂ 0.9 (theirs; the VAE keeps the training preset's optimiser).
+DEFAULT_PARAMETERS: dict[str, dict[str, float]] = {
+    "beta_vae": {},
+    "beta_tcvae": {},
+    "factor_vae": {"discriminator_lr": 1e-4},
+    "dip_vae_i": {"lambda_d_factor": 10.0},
+    "dip_vae_ii": {"lambda_d_factor": 1.0},
+    "annealed_vae": {"c_max": 25.0, "iteration_threshold": 100_000},
+}
+LOCATELLO_STRENGTHS: dict[str, tuple[float, ...]] = {
+    "beta_vae": (1.0, 2.0, 4.0, 6.0, 8.0, 16.0),
+    "beta_tcvae": (1.0, 2.0, 4.0, 6.0, 8.0, 10.0),
+    "factor_vae": (10.0, 20.0, 30.0, 40.0, 50.0, 100.0),
+    "dip_vae_i": (1.0, 2.0, 5.0, 10.0, 20.0, 50.0),
+    "dip_vae_ii": (1.0, 2.0, 5.0, 10.0, 20.0, 50.0),
+    "annealed_vae": (1000.0,),  # γ; C_max in (5, 10, 25, 50, 75, 100)
+}
+DISCRIMINATOR_BETAS = (0.5, 0.9)  # its Adam's (β₁, β₂)
 # FactorVAE's discriminator (Kim & Mnih 2018, appendix; disentanglement_lib's fc_discriminator):
 # 6 hidden layers of 1000 leaky-ReLU units, 2 logits (code drawn from q(z) / from Π q(z_l)).
 DISCRIMINATOR_LAYERS, DISCRIMINATOR_WIDTH, LEAKY_SLOPE = 6, 1000, 0.2

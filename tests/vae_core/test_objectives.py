@@ -9,7 +9,9 @@ import torch
 
 from vae_core.losses import kl_per_example
 from vae_core.objectives import (
+    DEFAULT_PARAMETERS,
     DISCRIMINATOR_WIDTH,
+    LOCATELLO_STRENGTHS,
     OBJECTIVES,
     STRENGTH_NAMES,
     Discriminator,
@@ -181,7 +183,10 @@ def test_each_objective_is_its_equation() -> None:
 
 
 def test_every_objective_names_its_strength_and_refuses_missing_inputs() -> None:
-    assert set(STRENGTH_NAMES) == set(OBJECTIVES)
+    assert set(STRENGTH_NAMES) == set(OBJECTIVES) == set(DEFAULT_PARAMETERS)
+    assert set(LOCATELLO_STRENGTHS) == set(OBJECTIVES)
+    assert DEFAULT_PARAMETERS["dip_vae_i"]["lambda_d_factor"] == 10.0  # Locatello et al.'s
+    assert DEFAULT_PARAMETERS["dip_vae_ii"]["lambda_d_factor"] == 1.0
     z, mu, logvar, kl = posteriors()
     with pytest.raises(ValueError, match="unknown objective 'wae'"):
         regularizer("wae", 1.0, kl=kl, mu=mu, logvar=logvar)

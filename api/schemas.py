@@ -401,15 +401,17 @@ class RunsPublic(BaseModel):
 
 
 class RunEpochPublic(Public):
-    epoch: int
-    train_loss: float
-    val_loss: float
-    recon: float
-    kl: float
-    val_recon: float
-    val_kl: float
-    images_per_s: float
-    seconds: float
+    """One finished epoch. Costs are batch means in nats per image; the loss is recon + β·KL."""
+
+    epoch: int = Field(description="the epoch's number, from 1")
+    train_loss: float = Field(description="training loss")
+    val_loss: float = Field(description="validation loss: early stopping keeps its minimum")
+    recon: float = Field(description="training reconstruction cost")
+    kl: float = Field(description="training KL divergence from the prior")
+    val_recon: float = Field(description="validation reconstruction cost")
+    val_kl: float = Field(description="validation KL divergence")
+    images_per_s: float = Field(description="training images per second of training steps")
+    seconds: float = Field(description="wall time of the epoch, validation included")
 
 
 class RunDetail(RunPublic):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import socket
 import statistics
@@ -35,6 +34,9 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/report.py
+from report import emit  # noqa: E402
 
 from persistence import crud  # noqa: E402
 from persistence.db import get_engine, session_scope  # noqa: E402
@@ -365,10 +367,7 @@ def main() -> None:
         "workers": args.workers,
         "clients": args.clients,
     }
-    if not args.json:
-        for name_, value in report.items():
-            print(f"{name_:>24}: {value}")
-    print(json.dumps(report))
+    emit(report, as_json=args.json)
 
 
 if __name__ == "__main__":

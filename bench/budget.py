@@ -29,18 +29,17 @@ import time
 from pathlib import Path
 
 import scipy.stats
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from precision_grid import append, finished_runs, score, start, take, train_shapes  # noqa: E402
+from report import host  # noqa: E402
 
 from vae_core.checkpoint import BEST_NAME  # noqa: E402
 from vae_core.evaluate import SAMPLE_SIZES  # noqa: E402
 from vae_core.losses import KL_BETA_MIN  # noqa: E402
 from vae_core.models import MODEL_TYPES  # noqa: E402
-from vae_core.precision import cpu_bf16_isa, cpu_name  # noqa: E402
 from vae_core.train import EpochStats, TrainConfig, get_train_config  # noqa: E402
 
 POLICIES = ("paper", "same")
@@ -194,9 +193,7 @@ def main() -> None:
         )
     if args.json:
         report = {
-            "host_cpu": cpu_name(),
-            "host_bf16_isa": cpu_bf16_isa(),
-            "torch": torch.__version__,
+            **host(),
             "rows": len(done),
             "wall_s_this_call": round(time.perf_counter() - t_start, 1),
             "summary": table,

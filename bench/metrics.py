@@ -4,7 +4,6 @@ per-image loop (render one, encode one, as the original code did) measured in th
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -14,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
+from report import emit  # noqa: E402
 
 from vae_core.data.mnist import load_mnist  # noqa: E402
 from vae_core.data.shapes import ShapesGroundTruth  # noqa: E402
@@ -136,10 +136,7 @@ def main() -> None:
         out["svm_accuracy_untrained"] = res["svm_accuracy"]
 
     rounded = {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
-    if not args.json:
-        for key, value in rounded.items():
-            print(f"{key:>24}: {value}")
-    print(json.dumps(rounded))
+    emit(rounded, as_json=args.json)
 
 
 if __name__ == "__main__":

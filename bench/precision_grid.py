@@ -30,11 +30,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/report.py
+from report import host  # noqa: E402
+
 from vae_core.data.shapes import build_dataset  # noqa: E402
 from vae_core.evaluate import evaluate_run  # noqa: E402
 from vae_core.models import MODEL_TYPES as ALL_MODEL_TYPES  # noqa: E402
 from vae_core.models import model_config_for  # noqa: E402
-from vae_core.precision import cpu_bf16_isa, cpu_name  # noqa: E402
 from vae_core.train import (  # noqa: E402
     TrainResult,
     get_train_config,
@@ -255,9 +257,7 @@ def main() -> None:
             f"{v['bf16_std']:.3g}  |diff| {v['abs_diff']:.3g}  {mark}"
         )
     report = {
-        "host_cpu": cpu_name(),
-        "host_bf16_isa": cpu_bf16_isa(),
-        "torch": torch.__version__,
+        **host(),
         "runs": len(done),
         "wall_s_this_call": round(time.perf_counter() - t_start, 1),
         "validated": validated(table),

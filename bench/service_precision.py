@@ -11,7 +11,6 @@ precision the run says it trained in, and fp32 time over bf16 time. Embedded sta
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from report import emit  # noqa: E402
 from service import running_service  # noqa: E402
 
 from persistence.models import RunStatus  # noqa: E402
@@ -87,10 +87,7 @@ def main() -> None:
             row[f"{precision}_recorded"] = sorted({str(t["recorded"]) for t in got})
         row["fp32_over_bf16"] = round(float(row["fp32_wall_s"]) / float(row["bf16_wall_s"]), 3)
         report[model_type] = row
-    if not args.json:
-        for key, value in report.items():
-            print(f"{key:>16}: {value}")
-    print(json.dumps(report))
+    emit(report, as_json=args.json, width=16)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ PostgreSQL / a Redis server instead. Prints one JSON line last with --json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from report import emit  # noqa: E402
 from service import running_service, wait  # noqa: E402
 
 from persistence.db import session_scope  # noqa: E402
@@ -84,10 +84,7 @@ def main() -> None:
         "compute_per_run_s": round(statistics.fmean(compute), 3),
         "database": url.split(":", 1)[0],
     }
-    if not args.json:
-        for k, v in result.items():
-            print(f"{k:>24}: {v}")
-    print(json.dumps(result))
+    emit(result, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,12 @@ def _fraction(value: Any) -> float | None:
     return float(value) if isinstance(value, float | int) else None
 
 
+def _fraction_cell(value: Any) -> str:
+    """A label fraction in a markdown table; – where the dataset has none."""
+    fraction = _fraction(value)
+    return "–" if fraction is None else f"{fraction:g}"
+
+
 def _series(curve: CurvePublic) -> dict[str, dict[float | None, list[Any]]]:
     """Points with a mean, grouped by model type then label fraction, sorted by beta."""
     panels: dict[str, dict[float | None, list[Any]]] = defaultdict(lambda: defaultdict(list))
@@ -144,12 +150,11 @@ def markdown_report(
         "| model type | label fraction | Spearman ρ | p |",
         "|---|---|---|---|",
     ]
-    for t in curve.trend:
-        fraction = _fraction(t.label_fraction)
-        lines.append(
-            f"| {t.model_type} | {'–' if fraction is None else f'{fraction:g}'} "
-            f"| {_num(t.spearman_rho, 3)} | {_num(t.p_value, 4)} |"
-        )
+    lines += [
+        f"| {t.model_type} | {_fraction_cell(t.label_fraction)} "
+        f"| {_num(t.spearman_rho, 3)} | {_num(t.p_value, 4)} |"
+        for t in curve.trend
+    ]
     lines += [
         "",
         "## Mean ± std over seeds",
@@ -157,12 +162,11 @@ def markdown_report(
         "| model type | label fraction | β | mean ± std | n |",
         "|---|---|---|---|---|",
     ]
-    for p in curve.points:
-        fraction = _fraction(p.label_fraction)
-        lines.append(
-            f"| {p.model_type} | {'–' if fraction is None else f'{fraction:g}'} | {p.beta:g} "
-            f"| {_num(p.mean)} ± {_num(p.std)} | {p.n} |"
-        )
+    lines += [
+        f"| {p.model_type} | {_fraction_cell(p.label_fraction)} | {p.beta:g} "
+        f"| {_num(p.mean)} ± {_num(p.std)} | {p.n} |"
+        for p in curve.points
+    ]
     return "\n".join(lines) + "\n"
 
 

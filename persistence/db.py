@@ -106,8 +106,8 @@ def session_scope(url: str, *, private_engine: bool = False) -> Iterator[Session
     pooled connections must not reach the children.
     """
     engine = make_engine(url) if private_engine else None
-    session = sessionmaker(bind=engine, expire_on_commit=False)() if engine else None
-    session = session or session_factory(url)()
+    factory = sessionmaker(bind=engine, expire_on_commit=False) if engine else session_factory(url)
+    session = factory()
     try:
         yield session
         session.commit()

@@ -143,21 +143,20 @@ class TrainConfig:
         return cls(**d)
 
 
+def _capped(preset: str, **fields: Any) -> TrainConfig:
+    """A preset on a capped budget: batch-norm momentum 0.1 keeps eval-mode validation meaningful
+    after a few hundred steps, and the service picks the precision (bf16 where validated)."""
+    return TrainConfig(preset=preset, bn_momentum=0.1, bf16=None, **fields)
+
+
 # `quick`: 10% of the training split (~19k shapes images) for 8 epochs = ~150k images, in
 # batches of 250: four times the updates batch 1000 gives in the same compute. Measured at β = 4
 # on the 2-core dev CPU, validation cost after 8 epochs: conv 379 (batch 1000: 1,580, barely
-# started) in 121 s, fc 204 (batch 1000: 240) in 80 s. `bn_momentum=0.1` keeps eval-mode
-# validation meaningful after a few hundred steps.
+# started) in 121 s, fc 204 (batch 1000: 240) in 80 s.
 PRESETS: dict[str, TrainConfig] = {
     "paper": TrainConfig(preset="paper"),
-    "quick": TrainConfig(
-        preset="quick",
-        train_fraction=0.1,
-        max_epochs=8,
-        batch_size=250,
-        validation_cap=5_000,
-        bn_momentum=0.1,
-        bf16=None,
+    "quick": _capped(
+        "quick", train_fraction=0.1, max_epochs=8, batch_size=250, validation_cap=5_000
     ),
     # `calibrated` (issue #16): the budget a 2-core CPU affords for a figure in a couple of hours:
     # 5% of the shapes training split (~9.4k images) for 8 epochs in batches of 64 (1,176 Adam
@@ -166,25 +165,17 @@ PRESETS: dict[str, TrainConfig] = {
     # every other β. The paper's 3e-5 starves β = 0 at any capped budget
     # (bench/results/budget.jsonl: fc β = 0 reconstruction 464 -> 218 nats from 8 to 24 epochs,
     # against 97 -> 52 at 1e-3), a documented deviation (docs/REPRODUCTION.md).
-    "calibrated": TrainConfig(
-        preset="calibrated",
+    "calibrated": _capped(
+        "calibrated",
         beta0_learning_rate=1e-3,
         train_fraction=0.05,
         max_epochs=8,
         batch_size=64,
         validation_cap=2_500,
-        bn_momentum=0.1,
-        bf16=None,
         evaluation="calibrated",
     ),
-    "smoke": TrainConfig(
-        preset="smoke",
-        train_fraction=0.01,
-        max_epochs=2,
-        validation_cap=2_000,
-        bn_momentum=0.1,
-        bf16=None,
-        evaluation="fast",
+    "smoke": _capped(
+        "smoke", train_fraction=0.01, max_epochs=2, validation_cap=2_000, evaluation="fast"
     ),
 }
 

@@ -48,16 +48,14 @@ from vae_core.heap import large_tensor_heap
 from vae_core.losses import KL_BETA_MIN, at_least_fp32
 from vae_core.models import BetaVAE, build_model
 from vae_core.noise import salt_and_pepper
-from vae_core.run_state import (
-    RunState,
+from vae_core.run_state import RunState, autocast, device_of, set_bn_momentum, torch_gen
+from vae_core.train import (
     TrainCallback,
     TrainResult,
-    autocast,
-    device_of,
-    set_bn_momentum,
-    torch_gen,
+    load_batch,
+    make_optimizer,
+    resolve_precision,
 )
-from vae_core.train import load_batch, make_optimizer, resolve_precision
 
 __all__ = ["FusedStack", "fused_cost", "train_fused", "training_costs"]
 

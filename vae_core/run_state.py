@@ -348,16 +348,9 @@ class RunState:
             self.finish("failed", f"non-finite validation loss at epoch {epoch}")
             return None
         train_loss, recon, kl = (self.sums / len(self.pool)).tolist()
+        images_per_s, seconds = len(self.pool) / train_seconds, time.perf_counter() - started
         stats = EpochStats(
-            epoch=epoch,
-            train_loss=train_loss,
-            val_loss=val_loss,
-            recon=recon,
-            kl=kl,
-            val_recon=val_recon,
-            val_kl=val_kl,
-            images_per_s=len(self.pool) / train_seconds,
-            seconds=time.perf_counter() - started,
+            epoch, train_loss, val_loss, recon, kl, val_recon, val_kl, images_per_s, seconds
         )
         p = self.progress
         p.epoch = epoch

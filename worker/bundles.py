@@ -2,7 +2,7 @@
 
 Grouping only (no torch here, the API imports it through dispatch). Each run keeps its own row,
 status, epoch history, checkpoint folder, attempt counter, heartbeat and cancel check; the train
-task trains a bundle fused (`worker.tasks.train_bundle`). A run retried or swept later is re-sent
+task trains a bundle fused (`worker.tasks.train_runs`). A run retried or swept later is re-sent
 alone and resumes from its own latest.pt.
 """
 

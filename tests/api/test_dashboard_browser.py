@@ -19,6 +19,7 @@ from persistence.db import session_scope
 from persistence.keys import create_api_key
 from persistence.migrate import upgrade
 from tests.conftest import REPO_ROOT
+from tests.utils.processes import wait_for
 from tests.utils.seed import SeededExperiment, seed_finished_experiment
 from tests.utils.servers import claimed_redis_db, fresh_postgres_database
 
@@ -126,21 +127,17 @@ def server(
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited:\n" + (data_dir / "server.log").read_text())
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError((data_dir / "server.log").read_text())
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    "server did not start:\n" + (data_dir / "server.log").read_text()
-                )
-            time.sleep(0.2)
+        wait_for(up, timeout=60, interval=0.2, what="the dashboard server")
         yield base
     finally:
         proc.terminate()

@@ -13,15 +13,9 @@ from api.main import create_app
 from persistence.db import session_scope
 from persistence.keys import create_api_key
 from tests.api.conftest import make_settings
+from tests.utils.specs import smoke_body
 
-SPEC = {
-    "name": "zones",
-    "dataset": "shapes",
-    "model_types": ["fc"],
-    "betas": [0.0, 1.0],
-    "seeds": 1,
-    "training": {"preset": "smoke"},
-}
+SPEC = smoke_body("zones")
 
 
 @pytest.fixture

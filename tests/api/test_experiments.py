@@ -7,16 +7,16 @@ from sqlalchemy import func, select
 from persistence.db import session_scope
 from persistence.models import Run, RunStatus
 from tests.utils.results import finish_runs
+from tests.utils.specs import smoke_body
 from worker.celery_app import redis_client
 
-BODY = {
-    "name": "fig1",
-    "dataset": "shapes",
-    "model_types": ["fc", "conv"],
-    "betas": {"start": 0, "stop": 1, "step": 0.2},
-    "seeds": 2,
-    "training": {"preset": "smoke", "max_epochs": 3},
-}
+BODY = smoke_body(
+    "fig1",
+    model_types=["fc", "conv"],
+    betas={"start": 0, "stop": 1, "step": 0.2},
+    seeds=2,
+    training={"preset": "smoke", "max_epochs": 3},
+)
 
 
 def post(client, **changes):
@@ -67,7 +67,7 @@ def test_create_still_answers_201_when_the_broker_is_down(client, settings):
 def test_list_filters_by_status_and_paginates(client, settings):
     ids = [post(client, name=f"e{i}").json()["id"] for i in range(3)]
     with session_scope(settings.database_url_effective) as session:
-        finish_runs(session, ids[0], lambda r, k: 1.0, [])
+        finish_runs(session, ids[0])
     client.post(f"/experiments/{ids[1]}/cancel")
     listing = client.get("/experiments", params={"limit": 2}).json()
     assert listing["count"] == 3 and [e["name"] for e in listing["data"]] == ["e2", "e1"]
@@ -80,14 +80,7 @@ def test_list_filters_by_status_and_paginates(client, settings):
 def test_detail_reports_counts_progress_and_eta(client, settings):
     experiment_id = post(client).json()["id"]
     with session_scope(settings.database_url_effective) as session:
-        finish_runs(
-            session,
-            experiment_id,
-            lambda r, k: 1.0,
-            ["mig"],
-            where=lambda r: r.grid_index < 12,
-            compute_seconds=30.0,
-        )
+        finish_runs(session, experiment_id, keys=["mig"], first=12, compute_seconds=30.0)
     detail = client.get(f"/experiments/{experiment_id}").json()
     assert detail["counts"]["completed"] == 12 and detail["counts"]["queued"] == 12
     assert detail["progress"] == 0.5
@@ -125,14 +118,7 @@ def test_delete_needs_finished_or_cancelled_and_removes_everything(client, setti
 def test_runs_listing_is_in_grid_order_and_filters_by_status(client, settings):
     experiment_id = post(client).json()["id"]
     with session_scope(settings.database_url_effective) as session:
-        finish_runs(
-            session,
-            experiment_id,
-            lambda r, k: 1.0,
-            [],
-            where=lambda r: r.seed == 1,
-            status=RunStatus.failed,
-        )
+        finish_runs(session, experiment_id, where=lambda r: r.seed == 1, status=RunStatus.failed)
     page = client.get(f"/experiments/{experiment_id}/runs", params={"skip": 2, "limit": 3}).json()
     assert page["count"] == 24 and [r["grid_index"] for r in page["data"]] == [2, 3, 4]
     failed = client.get(f"/experiments/{experiment_id}/runs", params={"status": "failed"}).json()
@@ -142,14 +128,7 @@ def test_runs_listing_is_in_grid_order_and_filters_by_status(client, settings):
 def test_list_items_carry_the_same_counts_progress_and_eta_as_the_detail(client, settings):
     ids = [post(client, name=f"e{i}").json()["id"] for i in range(2)]
     with session_scope(settings.database_url_effective) as session:
-        finish_runs(
-            session,
-            ids[0],
-            lambda r, k: 1.0,
-            ["mig"],
-            where=lambda r: r.grid_index < 6,
-            compute_seconds=30.0,
-        )
+        finish_runs(session, ids[0], keys=["mig"], first=6, compute_seconds=30.0)
     listed = {e["id"]: e for e in client.get("/experiments").json()["data"]}
     for experiment_id in ids:
         detail = client.get(f"/experiments/{experiment_id}").json()
@@ -167,7 +146,7 @@ def test_runs_listing_carries_each_runs_metric_values(client, settings):
             experiment_id,
             lambda r, k: r.beta + (k == "sap"),
             ["mig", "sap"],
-            where=lambda r: r.grid_index < 2,
+            first=2,
         )
     runs = client.get(f"/experiments/{experiment_id}/runs", params={"limit": 3}).json()["data"]
     assert [r["metrics"] for r in runs] == [

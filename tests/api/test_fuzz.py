@@ -30,11 +30,10 @@ MIN_CASES = 1000
 def api_only(
     postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory, mnist_dir: Path
 ) -> Iterator[Service]:
-    tmp = tmp_path_factory.mktemp("fuzz-service")
     with running_service(
+        "fuzz",
+        tmp_path_factory,
         postgres_admin_url=postgres_admin_url,
-        tmp=tmp,
-        cache_dir=tmp_path_factory.mktemp("fuzz-cache"),
         mnist_dir=mnist_dir,
         worker=False,
     ) as running:

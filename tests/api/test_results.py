@@ -10,16 +10,15 @@ import pytest
 from persistence.db import session_scope
 from persistence.models import RunStatus
 from tests.utils.results import add_artifact, finish_runs
+from tests.utils.specs import smoke_body
 
-BODY = {
-    "name": "curve",
-    "dataset": "shapes",
-    "model_types": ["fc", "conv"],
-    "betas": [0.0, 1.0, 2.0, 3.0],
-    "seeds": 3,
-    "metrics": ["mig", "reconstruction"],
-    "training": {"preset": "smoke"},
-}
+BODY = smoke_body(
+    "curve",
+    model_types=["fc", "conv"],
+    betas=[0.0, 1.0, 2.0, 3.0],
+    seeds=3,
+    metrics=["mig", "reconstruction"],
+)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -133,17 +132,11 @@ def test_curve_png_is_an_image(client, experiment):
 def test_csv_has_one_row_per_run_and_metric(client, experiment):
     response = client.get(f"/results/{experiment}.csv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert (
+        response.text.splitlines()[0]
+        == "run_id,model_type,beta,seed,label_fraction,status,metric,value"
+    )
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert list(rows[0]) == [
-        "run_id",
-        "model_type",
-        "beta",
-        "seed",
-        "label_fraction",
-        "status",
-        "metric",
-        "value",
-    ]
     assert len(rows) == 23 * 2 + 1
     failed = [r for r in rows if r["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["metric"] == "" and failed[0]["value"] == ""

@@ -6,14 +6,9 @@ import json
 
 import pytest
 
-BODY = {
-    "name": "v",
-    "dataset": "shapes",
-    "model_types": ["fc"],
-    "betas": [0.0, 1.0],
-    "seeds": 2,
-    "training": {"preset": "smoke"},
-}
+from tests.utils.specs import smoke_body
+
+BODY = smoke_body("v", seeds=2)
 
 
 def rejected(client, body, loc):

@@ -19,12 +19,8 @@ from worker.pool import REPO_ROOT
 def service(
     postgres_admin_url: str, tmp_path_factory: pytest.TempPathFactory, mnist_dir: Path
 ) -> Iterator[Service]:
-    tmp = tmp_path_factory.mktemp("cli-service")
     with running_service(
-        postgres_admin_url=postgres_admin_url,
-        tmp=tmp,
-        cache_dir=tmp_path_factory.mktemp("cli-cache"),
-        mnist_dir=mnist_dir,
+        "cli", tmp_path_factory, postgres_admin_url=postgres_admin_url, mnist_dir=mnist_dir
     ) as running:
         yield running
 

@@ -93,19 +93,10 @@ def test_list_experiments_paginates_newest_first_and_filters_by_status(database_
 def test_progress_counts_terminal_runs_and_running_epochs(database_url):
     experiment_id, _ = create(database_url)  # 12 runs, max_epochs 4
     with session_scope(database_url) as session:
+        finish_runs(session, experiment_id, keys=["mig"], first=3, compute_seconds=20.0)
         finish_runs(
             session,
             experiment_id,
-            lambda r, k: 1.0,
-            ["mig"],
-            where=lambda r: r.grid_index < 3,
-            compute_seconds=20.0,
-        )
-        finish_runs(
-            session,
-            experiment_id,
-            lambda r, k: 1.0,
-            [],
             where=lambda r: r.grid_index == 3,
             status=RunStatus.failed,
         )
@@ -160,14 +151,7 @@ def statements(session) -> Iterator[list[str]]:
 def test_progress_of_a_page_of_experiments_takes_one_query(database_url):
     ids = [create(database_url, name=f"e{i}")[0] for i in range(3)]  # 12 runs, max_epochs 4
     with session_scope(database_url) as session:
-        finish_runs(
-            session,
-            ids[0],
-            lambda r, k: 1.0,
-            ["mig"],
-            where=lambda r: r.grid_index < 6,
-            compute_seconds=20.0,
-        )
+        finish_runs(session, ids[0], keys=["mig"], first=6, compute_seconds=20.0)
         for run in session.scalars(select(Run).where(Run.experiment_id == ids[1])):
             if run.grid_index < 3:
                 run.status, run.epochs_done = RunStatus.running, run.grid_index + 1
@@ -199,7 +183,7 @@ def test_metric_values_of_a_page_of_runs_take_one_query(database_url):
             experiment_id,
             lambda r, k: float(r.grid_index) + (k == "sap"),
             ["mig", "sap"],
-            where=lambda r: r.grid_index < 2,
+            first=2,
         )
     with session_scope(database_url) as session:
         with statements(session) as sent:
@@ -266,13 +250,7 @@ def test_curve_stamp_changes_when_a_value_is_added_or_changed(database_url):
 def test_csv_rows_have_one_row_per_run_and_metric(database_url):
     experiment_id, run_ids = create(database_url)
     with session_scope(database_url) as session:
-        finish_runs(
-            session,
-            experiment_id,
-            lambda r, k: 1.5,
-            ["mig", "sap"],
-            where=lambda r: r.grid_index == 0,
-        )
+        finish_runs(session, experiment_id, lambda r, k: 1.5, ["mig", "sap"], first=1)
         rows = crud.csv_rows(session=session, experiment_id=experiment_id)
     assert len(rows) == 2 + 11
     assert rows[0] == (run_ids[0], "fc", 0.0, 0, None, "completed", "mig", 1.5)
@@ -292,7 +270,7 @@ def test_delete_refuses_busy_experiment_then_removes_rows_and_files(database_url
             )
     assert checkpoint.exists()
     with session_scope(database_url) as session:
-        finish_runs(session, experiment_id, lambda r, k: 1.0, ["mig"])
+        finish_runs(session, experiment_id, keys=["mig"])
     with session_scope(database_url) as session:
         assert crud.delete_experiment(
             session=session, experiment_id=experiment_id, artifact_root=tmp_path
@@ -316,7 +294,7 @@ def test_run_quota_counts_the_keys_unfinished_runs_only(database_url):
         crud.create_experiment(session=session, spec=spec(), owner_key_id=other)
         crud.create_experiment(session=session, spec=spec())  # ownerless: nobody's quota
     with session_scope(database_url) as session:
-        finish_runs(session, mine.id, lambda r, k: 1.0, [], where=lambda r: r.grid_index < 4)
+        finish_runs(session, mine.id, first=4)
     with session_scope(database_url) as session:
         crud.check_run_quota(session=session, owner_key_id=owner, requested=12, limit=20)
         with pytest.raises(crud.RunQuotaError) as refused:

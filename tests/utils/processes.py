@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import redis
 
+from worker.embedded import answers
 from worker.pool import REPO_ROOT, WorkerSpec
 
 T = TypeVar("T")
@@ -151,13 +152,7 @@ class RedisServer:
         return self
 
     def ping(self) -> bool:
-        client = redis.Redis(port=self.port, socket_timeout=1)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
+        return answers(redis.Redis(port=self.port, socket_timeout=1))
 
     def stop(self) -> None:
         if self.process is not None:

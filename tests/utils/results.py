@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,21 +13,23 @@ from persistence.models import Artifact, MetricResult, Run, RunEpoch, RunStatus,
 def finish_runs(
     session: Session,
     experiment_id: str,
-    value: Callable[[Run, str], float],
-    keys: list[str],
+    value: Callable[[Run, str], float] = lambda run, key: 1.0,
+    keys: Sequence[str] = (),
     *,
     where: Callable[[Run], bool] = lambda run: True,
+    first: int | None = None,
     status: RunStatus = RunStatus.completed,
     compute_seconds: float = 10.0,
     epochs: int = 3,
 ) -> list[Run]:
-    """Mark matching runs `status`; completed ones get `epochs` epochs and a value per key."""
+    """Mark the runs `where` picks (and, with `first`, only the first in grid order) `status`;
+    completed ones get `epochs` epochs and a value per key."""
     runs = [
         run
         for run in session.scalars(
             select(Run).where(Run.experiment_id == experiment_id).order_by(Run.grid_index)
         )
-        if where(run)
+        if where(run) and (first is None or run.grid_index < first)
     ]
     for run in runs:
         run.status = status

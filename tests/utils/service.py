@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from persistence.db import session_scope
 from persistence.keys import create_api_key
@@ -41,10 +42,19 @@ def _ready(url: str) -> bool:
 
 @contextmanager
 def running_service(
-    *, postgres_admin_url: str, tmp: Path, cache_dir: Path, mnist_dir: Path, worker: bool = True
+    name: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    postgres_admin_url: str,
+    mnist_dir: Path,
+    worker: bool = True,
 ) -> Iterator[Service]:
     """The compose layout on one machine: API only (`serve --external`) plus one CPU worker
-    (`worker=False`: none, so what is queued stays queued)."""
+    (`worker=False`: none, so what is queued stays queued), in folders named after `name`."""
+    tmp, cache_dir = (
+        tmp_path_factory.mktemp(f"{name}-service"),
+        tmp_path_factory.mktemp(f"{name}-cache"),
+    )
     redis = RedisServer(tmp / "redis").start()
     try:
         with fresh_postgres_database(postgres_admin_url) as database_url:

@@ -7,7 +7,7 @@ from PIL import Image
 from tests.utils.tiny_vae import ConstantVAE
 from vae_core.data.images import DataSplits, ImageSet
 from vae_core.data.shapes import ShapesGroundTruth
-from vae_core.evaluate import evaluate_run
+from vae_core.evaluate import EvaluationResult, evaluate_run
 from vae_core.metrics.registry import METRICS
 from vae_core.models import build_model, model_config_for
 
@@ -36,26 +36,18 @@ def png_size(png: bytes) -> tuple[int, int]:
     return image.size
 
 
+def shapes_result(names: list[str]) -> EvaluationResult:
+    model = ConstantVAE(latent_dim=4, image_shape=(64, 64))
+    return evaluate_run(model=model, data=shapes_splits(), metrics=names, seed=0, fast=True)
+
+
 def shapes_values(names: list[str]) -> dict[str, float]:
-    result = evaluate_run(
-        model=ConstantVAE(latent_dim=4, image_shape=(64, 64)),
-        data=shapes_splits(),
-        metrics=names,
-        seed=0,
-        fast=True,
-    )
-    return result.values
+    return shapes_result(names).values
 
 
 def test_every_shapes_metric_but_dci_yields_its_registry_keys():
     names = [n for n, spec in METRICS.items() if "shapes" in spec.datasets and n != "dci"]
-    result = evaluate_run(
-        model=ConstantVAE(latent_dim=4, image_shape=(64, 64)),
-        data=shapes_splits(),
-        metrics=names,
-        seed=0,
-        fast=True,
-    )
+    result = shapes_result(names)
     expected = {key for n in names for key in METRICS[n].keys}
     assert expected <= set(result.values)
     assert all(np.isfinite(v) for v in result.values.values())

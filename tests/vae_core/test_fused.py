@@ -93,18 +93,21 @@ class _StopAt:
         return self.epoch is not None and len(self.seen) >= self.epoch
 
 
-def _single(model_type: str, data: DataSplits, root: Path, betas=BETAS) -> list[TrainResult]:
-    cfg = model_config_for("mnist", model_type)
+def _single(
+    model_type: str, data: DataSplits, root: Path, betas=BETAS, train_config=CFG
+) -> list[TrainResult]:
+    """One `train` per β (seeds SEEDS in order), each in root/single-k."""
+    cfg = model_config_for(data.name, model_type)
     return [
         train(
             model_config=cfg,
-            train_config=CFG,
+            train_config=train_config,
             beta=b,
             seed=s,
             data=data,
             checkpoint_dir=root / f"single-{k}",
         )
-        for k, (b, s) in enumerate(zip(betas, SEEDS, strict=True))
+        for k, (b, s) in enumerate(zip(betas, SEEDS[: len(betas)], strict=True))
     ]
 
 
@@ -285,30 +288,14 @@ def test_fused_bf16_autocast_trains_like_single_bf16_runs(data: DataSplits, tmp_
     cfg = get_train_config(
         "smoke", train_fraction=0.5, batch_size=64, validation_cap=100, bf16=True
     )
-    model_cfg = model_config_for("mnist", "fc")
-    betas, seeds = [1.0, 4.0], SEEDS[:2]
-    fused = train_fused(
-        model_config=model_cfg,
-        train_config=cfg,
-        betas=betas,
-        seeds=seeds,
-        data=data,
-        checkpoint_dirs=[tmp_path / f"fused-{k}" for k in range(2)],
-    )
-    for k, (beta, seed) in enumerate(zip(betas, seeds, strict=True)):
-        single = train(
-            model_config=model_cfg,
-            train_config=cfg,
-            beta=beta,
-            seed=seed,
-            data=data,
-            checkpoint_dir=tmp_path / f"single-{k}",
-        )
+    betas = [1.0, 4.0]
+    fused = _fused("fc", data, tmp_path, betas, train_config=cfg)
+    for k, single in enumerate(_single("fc", data, tmp_path, betas, train_config=cfg)):
         assert fused[k].status == single.status == "completed"
         # bf16 × bf16 products are exact in the fp32 accumulators, but a differently ordered fp32
         # sum can round its bf16 result to the neighbouring value (one ulp, 2^-8 ≈ 0.4%); the
         # costs average many such flips, so they stay within about two ulps: 1e-2
-        _assert_history_close(fused[k].history, single.history, beta, rtol=1e-2)
+        _assert_history_close(fused[k].history, single.history, betas[k], rtol=1e-2)
 
 
 @default_dtype(torch.float32)  # bf16 autocast works on float32 models

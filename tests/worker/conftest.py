@@ -94,11 +94,16 @@ def worker_env(worker_settings: Settings) -> dict[str, str]:
     return process_env(worker_settings)
 
 
+def keyed_api(settings: Settings, key_name: str) -> Iterator[TestClient]:
+    """The real API app on `settings`' database and broker, sending a new valid key."""
+    with session_scope(settings.database_url_effective) as session:
+        key = create_api_key(session=session, name=key_name)
+    with TestClient(create_app(settings)) as client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        yield client
+
+
 @pytest.fixture
 def api(worker_settings: Settings) -> Iterator[TestClient]:
     """The real API app on the test database and broker, with a valid key."""
-    with session_scope(worker_settings.database_url_effective) as session:
-        key = create_api_key(session=session, name="worker-tests")
-    with TestClient(create_app(worker_settings)) as client:
-        client.headers["Authorization"] = f"Bearer {key}"
-        yield client
+    yield from keyed_api(worker_settings, "worker-tests")

@@ -10,25 +10,23 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from persistence.db import session_scope
-from persistence.keys import create_api_key
 from persistence.models import Run, RunStatus
 from persistence.settings import Settings
 from tests.utils.processes import betalab_cli, celery_worker, wait_for
-from tests.worker.conftest import process_env
+from tests.worker.conftest import keyed_api, process_env
 from tests.worker.test_worker import (
-    all_terminal,
+    METRIC_KEYS,
     epochs_of,
     experiment_of,
     metric_keys,
     post_experiment,
     runs_of,
     smoke_spec,
+    wait_terminal,
+    worked_through,
 )
 from worker.bundles import group_bundles
-
-METRIC_KEYS = ["kl", "logreg_accuracy", "recon_l2", "recon_loss", "total_cost"]
 
 
 def test_group_bundles_groups_by_key_in_order_up_to_the_size() -> None:
@@ -46,11 +44,7 @@ def bundle_settings(worker_settings: Settings) -> Settings:
 @pytest.fixture
 def bundle_api(bundle_settings: Settings) -> Iterator[TestClient]:
     """The real API app enqueueing with bundle size 2."""
-    with session_scope(bundle_settings.database_url_effective) as session:
-        key = create_api_key(session=session, name="bundle-tests")
-    with TestClient(create_app(bundle_settings)) as client:
-        client.headers["Authorization"] = f"Bearer {key}"
-        yield client
+    yield from keyed_api(bundle_settings, "bundle-tests")
 
 
 def _running_with_epochs(settings: Settings, run_ids: list[str], n: int) -> bool:
@@ -67,14 +61,8 @@ def test_bundle_trains_fused_and_a_non_finite_run_fails_alone(
     assert first.task_id == bad.task_id != alone.task_id  # bundles [first, bad] and [alone]
     with session_scope(bundle_settings.database_url_effective) as session:
         session.execute(sa.update(Run).where(Run.id == bad.id).values(beta=float("inf")))
-    worker = celery_worker(process_env(bundle_settings), tmp_path / "worker.log")
-    try:
-        runs = wait_for(
-            lambda: all_terminal(bundle_settings, experiment_id), timeout=180, what="three runs"
-        )
-    finally:
-        worker.stop()
-    log = worker.log()
+    env, log_path = process_env(bundle_settings), tmp_path / "worker.log"
+    runs, log = worked_through(env, log_path, bundle_settings, experiment_id, timeout=180)
     assert f"training 2 run(s) fused: ['{first.id}', '{bad.id}']" in log, log[-3000:]
     assert [r.status for r in runs] == [RunStatus.completed, RunStatus.failed, RunStatus.completed]
     assert "non-finite training loss at epoch 1 step 0" in (runs[1].failure_reason or "")
@@ -87,12 +75,17 @@ def test_bundle_trains_fused_and_a_non_finite_run_fails_alone(
     assert experiment_of(bundle_settings, experiment_id).status.value == "completed"
 
 
+def posted(api: TestClient, settings: Settings, spec: dict) -> tuple[str, list[str]]:
+    """The experiment `spec` made through the API, and its run ids in grid order."""
+    experiment_id = post_experiment(api, spec)
+    return experiment_id, [r.id for r in runs_of(settings, experiment_id)]
+
+
 def test_killed_bundle_resumes_each_run_alone_from_its_fused_checkpoint(
     bundle_api: TestClient, bundle_settings: Settings, tmp_path: Path
 ) -> None:
     spec = smoke_spec("kill-bundle", [1.0, 2.0], max_epochs=5, patience=100, train_fraction=0.05)
-    experiment_id = post_experiment(bundle_api, spec)
-    run_ids = [r.id for r in runs_of(bundle_settings, experiment_id)]
+    experiment_id, run_ids = posted(bundle_api, bundle_settings, spec)
     env = process_env(bundle_settings)
     first = celery_worker(env, tmp_path / "worker1.log")
     try:
@@ -109,9 +102,7 @@ def test_killed_bundle_resumes_each_run_alone_from_its_fused_checkpoint(
     # The pool's sweeper re-sends each run on its own; each resumes from its fused latest.pt.
     second = betalab_cli(["worker", "--cpu", "1"], env, tmp_path / "pool.log")
     try:
-        runs = wait_for(
-            lambda: all_terminal(bundle_settings, experiment_id), timeout=180, what="resumed runs"
-        )
+        runs = wait_terminal(bundle_settings, experiment_id, timeout=180, what="resumed runs")
     finally:
         second.stop()
     for run in runs:
@@ -132,8 +123,7 @@ def test_cancel_stops_every_run_of_a_running_bundle(
 ) -> None:
     # Epochs of several steps: the cancel check is throttled to once a second per run.
     spec = smoke_spec("cancel-bundle", [1.0, 2.0], max_epochs=50, patience=100, train_fraction=0.3)
-    experiment_id = post_experiment(bundle_api, spec)
-    run_ids = [r.id for r in runs_of(bundle_settings, experiment_id)]
+    experiment_id, run_ids = posted(bundle_api, bundle_settings, spec)
     worker = celery_worker(process_env(bundle_settings), tmp_path / "worker.log")
     try:
         wait_for(
@@ -143,9 +133,7 @@ def test_cancel_stops_every_run_of_a_running_bundle(
         assert response.status_code == 200, response.text
         with session_scope(bundle_settings.database_url_effective) as session:
             at_cancel = max(session.scalars(sa.select(Run.epochs_done).where(Run.id.in_(run_ids))))
-        runs = wait_for(
-            lambda: all_terminal(bundle_settings, experiment_id), timeout=60, what="cancellation"
-        )
+        runs = wait_terminal(bundle_settings, experiment_id, timeout=60, what="cancellation")
     finally:
         worker.stop()
     assert f"training 2 run(s) fused: {run_ids}" in worker.log(), worker.log()[-3000:]

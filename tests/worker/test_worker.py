@@ -25,6 +25,8 @@ from vae_core.precision import precision_name
 from vae_core.train import PRESETS, resolve_precision
 
 TERMINAL = {"completed", "failed", "cancelled"}
+# The result keys of the smoke spec's metric (logreg) and reconstruction, sorted.
+METRIC_KEYS = ["kl", "logreg_accuracy", "recon_l2", "recon_loss", "total_cost"]
 
 
 def smoke_spec(name: str, betas: list[float], **training: Any) -> dict[str, Any]:
@@ -68,6 +70,26 @@ def all_terminal(settings: Settings, experiment_id: str) -> list[Run] | None:
     return runs if all(r.status.value in TERMINAL for r in runs) else None
 
 
+def wait_terminal(
+    settings: Settings, experiment_id: str, *, timeout: float, what: str
+) -> list[Run]:
+    """The experiment's runs once every one is terminal; fails the test after `timeout` s."""
+    return wait_for(lambda: all_terminal(settings, experiment_id), timeout=timeout, what=what)
+
+
+def worked_through(
+    env: dict[str, str], log: Path, settings: Settings, experiment_id: str, timeout: float = 120
+) -> tuple[list[Run], str]:
+    """One Celery worker started on `env` until every run of the experiment is terminal: the runs
+    and the worker's log."""
+    worker = celery_worker(env, log)
+    try:
+        runs = wait_terminal(settings, experiment_id, timeout=timeout, what="every run")
+    finally:
+        worker.stop()
+    return runs, worker.log()
+
+
 def epochs_of(settings: Settings, run_id: str) -> list[RunEpoch]:
     with session_scope(settings.database_url_effective) as session:
         return list(
@@ -88,14 +110,8 @@ def test_smoke_experiment_posted_through_the_api_completes_and_serves_its_curve(
     api: TestClient, worker_settings: Settings, worker_env: dict[str, str], tmp_path: Path
 ) -> None:
     experiment_id = post_experiment(api, smoke_spec("smoke", [1.0, 4.0]))
-    worker = celery_worker(worker_env, tmp_path / "worker.log")
-    try:
-        runs = wait_for(
-            lambda: all_terminal(worker_settings, experiment_id), timeout=120, what="both runs"
-        )
-    finally:
-        worker.stop()
-    assert [r.status for r in runs] == [RunStatus.completed] * 2, worker.log()[-3000:]
+    runs, log = worked_through(worker_env, tmp_path / "worker.log", worker_settings, experiment_id)
+    assert [r.status for r in runs] == [RunStatus.completed] * 2, log[-3000:]
     for run in runs:
         model = model_config_for("mnist", run.model_type)  # what this CPU trains it in
         smoke = resolve_precision(PRESETS["smoke"], model, torch.device("cpu"))
@@ -104,13 +120,7 @@ def test_smoke_experiment_posted_through_the_api_completes_and_serves_its_curve(
         assert run.precision == precision_name(bool(smoke.bf16))
         assert api.get(f"/runs/{run.id}").json()["precision"] == run.precision
         assert [e.epoch for e in epochs_of(worker_settings, run.id)] == [1, 2]
-        assert metric_keys(worker_settings, run.id) == [
-            "kl",
-            "logreg_accuracy",
-            "recon_l2",
-            "recon_loss",
-            "total_cost",
-        ]
+        assert metric_keys(worker_settings, run.id) == METRIC_KEYS
         picture = api.get(f"/runs/{run.id}/traversal.png")
         assert picture.status_code == 200 and picture.content.startswith(b"\x89PNG")
     assert experiment_of(worker_settings, experiment_id).status.value == "completed"
@@ -153,9 +163,7 @@ def test_killed_worker_run_resumes_from_its_checkpoint_on_a_new_worker(
     # The pool's sweeper notices the stale heartbeat and sends the run again.
     second = betalab_cli(["worker", "--cpu", "1"], worker_env, tmp_path / "pool.log")
     try:
-        (done,) = wait_for(
-            lambda: all_terminal(worker_settings, experiment_id), timeout=120, what="resumed run"
-        )
+        (done,) = wait_terminal(worker_settings, experiment_id, timeout=120, what="resumed run")
     finally:
         second.stop()
     assert done.status == RunStatus.completed, done.failure_reason
@@ -168,13 +176,7 @@ def test_killed_worker_run_resumes_from_its_checkpoint_on_a_new_worker(
             assert (e.id, e.created_at) == before[e.epoch]
         else:
             assert e.created_at.timestamp() > killed_at
-    assert metric_keys(worker_settings, run.id) == [
-        "kl",
-        "logreg_accuracy",
-        "recon_l2",
-        "recon_loss",
-        "total_cost",
-    ]
+    assert metric_keys(worker_settings, run.id) == METRIC_KEYS
 
 
 def test_runs_queued_while_redis_and_the_api_stop_all_complete_after_restart(
@@ -201,9 +203,7 @@ def test_runs_queued_while_redis_and_the_api_stop_all_complete_after_restart(
         redis_server.stop()  # broker down with runs queued and one in progress
         time.sleep(3)
         redis_server.start()
-        runs = wait_for(
-            lambda: all_terminal(settings, experiment_id), timeout=150, what="every run"
-        )
+        runs = wait_terminal(settings, experiment_id, timeout=150, what="every run")
     finally:
         worker.stop()
         redis_server.stop()
@@ -226,9 +226,7 @@ def test_cancel_mid_run_stops_within_one_epoch_and_marks_it_cancelled(
         response = api.post(f"/experiments/{experiment_id}/cancel")
         assert response.status_code == 200, response.text
         at_cancel = runs_of_run(worker_settings, first.id)[0].epochs_done
-        runs = wait_for(
-            lambda: all_terminal(worker_settings, experiment_id), timeout=30, what="cancellation"
-        )
+        runs = wait_terminal(worker_settings, experiment_id, timeout=30, what="cancellation")
     finally:
         worker.stop()
     assert [r.status for r in runs] == [RunStatus.cancelled, RunStatus.cancelled]
@@ -248,13 +246,7 @@ def test_nan_run_fails_with_its_reason_and_the_rest_of_the_experiment_completes(
     with session_scope(worker_settings.database_url_effective) as session:
         # An infinite KL weight makes the first training loss non-finite.
         session.execute(sa.update(Run).where(Run.id == bad.id).values(beta=float("inf")))
-    worker = celery_worker(worker_env, tmp_path / "worker.log")
-    try:
-        runs = wait_for(
-            lambda: all_terminal(worker_settings, experiment_id), timeout=120, what="both runs"
-        )
-    finally:
-        worker.stop()
+    runs, _ = worked_through(worker_env, tmp_path / "worker.log", worker_settings, experiment_id)
     assert runs[0].status == RunStatus.failed
     assert "non-finite training loss" in (runs[0].failure_reason or "")
     assert runs[0].attempts == 1  # a deterministic failure is not retried

@@ -166,22 +166,31 @@ F2B_CLAIM = "the growth is most steady for the convolutional denoising model"
 F2C_CLAIM = "disentanglement flattens for the fully connected denoising model at large β"
 
 
-def f2a_growth(rows: list[dict], model_type: str) -> Finding:
+def _trend_finding(
+    make: Callable[..., Finding], rows: list[dict], sign: int, where: str, rule: str
+) -> Finding:
+    """A Spearman trend of the scores against β over `rows` (`where` names them in a reason):
+    reproduced when sign·ρ > 0 with p < ALPHA, inconclusive on too few runs or β values."""
     rho, p = _spearman(rows)
-    make = partial(Finding, id="F2a", claim=F2A_CLAIM, model_type=model_type)
     betas = len({r["beta"] for r in rows})
     numbers: dict[str, Number] = {"spearman_rho": rho, "p_value": p, "runs": len(rows)}
     numbers["betas"] = betas
     if len(rows) < MIN_RANK_RUNS or betas < 3:
-        reason = f"needs {MIN_RANK_RUNS} runs over at least three β values"
+        reason = f"needs {MIN_RANK_RUNS} runs over at least three β values{where}"
         return make(verdict="inconclusive", reason=reason, numbers=numbers)
     if rho is None or p is None:
         return make(verdict="not reproduced", reason="the scores do not vary", numbers=numbers)
     return make(
-        verdict=_rises(rho, p),
-        reason=f"Spearman ρ = {rho:+.2f}, p = {p:.2g} (reproduced when ρ > 0 and p < {ALPHA})",
+        verdict=_rises(sign * rho, p),
+        reason=f"Spearman ρ = {rho:+.2f}, p = {p:.2g}{rule}",
         numbers=numbers,
     )
+
+
+def f2a_growth(rows: list[dict], model_type: str) -> Finding:
+    make = partial(Finding, id="F2a", claim=F2A_CLAIM, model_type=model_type)
+    rule = f" (reproduced when ρ > 0 and p < {ALPHA})"
+    return _trend_finding(make, rows, +1, "", rule)
 
 
 def f2b_steadiest(growth: dict[str, Finding]) -> Finding:
@@ -311,23 +320,10 @@ def f3a_jump(rows: list[dict], model_type: str, fraction: float | None) -> Findi
 
 def f3b_decline(rows: list[dict], model_type: str, fraction: float | None) -> Finding:
     after = [r for r in rows if float(r["beta"]) > 0]
-    rho, p = _spearman(after)
     make = partial(
         Finding, id="F3b", claim=F3B_CLAIM, model_type=model_type, label_fraction=fraction
     )
-    betas = len({r["beta"] for r in after})
-    numbers: dict[str, Number] = {"spearman_rho": rho, "p_value": p, "runs": len(after)}
-    numbers["betas"] = betas
-    if len(after) < MIN_RANK_RUNS or betas < 3:
-        reason = f"needs {MIN_RANK_RUNS} runs over at least three β values above 0"
-        return make(verdict="inconclusive", reason=reason, numbers=numbers)
-    if rho is None or p is None:
-        return make(verdict="not reproduced", reason="the scores do not vary", numbers=numbers)
-    return make(
-        verdict=_rises(-rho, p),
-        reason=f"Spearman ρ = {rho:+.2f}, p = {p:.2g} over β > 0 (reproduced when ρ < 0)",
-        numbers=numbers,
-    )
+    return _trend_finding(make, after, -1, " above 0", " over β > 0 (reproduced when ρ < 0)")
 
 
 def _cells(rows: list[dict]) -> dict[tuple[float, int], float]:

@@ -11,17 +11,18 @@ T = TypeVar("T", bound="RunEpochPublic")
 
 @_attrs_define
 class RunEpochPublic:
-    """
+    """One finished epoch. Costs are batch means in nats per image; the loss is recon + β·KL.
+
     Attributes:
-        epoch (int):
-        images_per_s (float):
-        kl (float):
-        recon (float):
-        seconds (float):
-        train_loss (float):
-        val_kl (float):
-        val_loss (float):
-        val_recon (float):
+        epoch (int): the epoch's number, from 1
+        images_per_s (float): training images per second of training steps
+        kl (float): training KL divergence from the prior
+        recon (float): training reconstruction cost
+        seconds (float): wall time of the epoch, validation included
+        train_loss (float): training loss
+        val_kl (float): validation KL divergence
+        val_loss (float): validation loss: early stopping keeps its minimum
+        val_recon (float): validation reconstruction cost
     """
 
     epoch: int

@@ -453,6 +453,46 @@ class CurvePublic(BaseModel):
     trend: list[CurveTrend]
 
 
+class TradeoffPoint(BaseModel):
+    run_id: str
+    objective: str
+    model_type: str
+    label_fraction: float | None
+    strength: float = Field(description="the objective's strength: β for β-VAE")
+    seed: int
+    x: float
+    y: float
+
+
+class TradeoffMean(BaseModel):
+    strength: float
+    x_mean: float
+    x_std: float | None = Field(description="sample standard deviation; null for one run")
+    y_mean: float
+    y_std: float | None = Field(description="sample standard deviation; null for one run")
+    n: int
+
+
+class TradeoffSeries(BaseModel):
+    objective: str
+    model_type: str
+    label_fraction: float | None
+    means: list[TradeoffMean] = Field(description="one per strength, in increasing order")
+
+
+class TradeoffPublic(BaseModel):
+    """Result `y` against result `x`: a point per completed run and, per (objective, model type,
+    label fraction), a mean per strength joined in order of strength: what each method pays in
+    `x` (e.g. reconstruction) for its `y` (e.g. disentanglement)."""
+
+    experiment_id: str
+    x: str
+    y: str
+    strength_name: str = Field(description="what the strength axis is, e.g. beta")
+    points: list[TradeoffPoint]
+    series: list[TradeoffSeries]
+
+
 class FindingPublic(BaseModel):
     id: str = Field(description="F1, F2a-F2c (shapes) or F3a-F3d (MNIST), as in the paper")
     claim: str

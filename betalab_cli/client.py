@@ -1,4 +1,5 @@
-"""`betalab submit`, `watch` and `curve`: clients of a betalab server through the generated SDK."""
+"""`betalab submit`, `watch`, `curve`, `findings` and `tradeoff`: clients of a betalab server
+through the generated SDK."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import typer
 from betalab_client import Client
 from betalab_client.api.experiments import get_experiment, list_experiment_runs
-from betalab_client.api.results import get_curve, get_curve_image, get_findings
+from betalab_client.api.results import get_curve, get_curve_image, get_findings, get_tradeoff
 from betalab_client.models import (
     CurvePublic,
     ExperimentCreated,
@@ -20,6 +21,7 @@ from betalab_client.models import (
     FindingsPublic,
     ResultKey,
     RunSummary,
+    TradeoffPublic,
 )
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -212,6 +214,46 @@ def fetch_findings(client: Client, server: str, experiment_id: str) -> FindingsP
     return parsed
 
 
+def fetch_tradeoff(
+    client: Client, server: str, experiment_id: str, x: str, y: str
+) -> TradeoffPublic:
+    """Result `y` against result `x`: a point per run, a mean per strength and series."""
+    x_key, y_key = result_key(x), result_key(y)
+    with reaching(server):
+        response = get_tradeoff.sync_detailed(experiment_id, client=client, x=x_key, y=y_key)
+    parsed = expect(response).parsed
+    assert isinstance(parsed, TradeoffPublic)
+    return parsed
+
+
+def tradeoff_table(data: TradeoffPublic) -> Table:
+    """Mean ± std of x and y per strength, one block of rows per series."""
+    table = Table(title=f"{data.y} against {data.x}, mean ± std per {data.strength_name}")
+    for column in (
+        "objective",
+        "model type",
+        "label fraction",
+        data.strength_name,
+        data.x,
+        data.y,
+        "n",
+    ):
+        table.add_column(column)
+    for series in data.series:
+        fraction = _fraction(series.label_fraction)
+        for m in series.means:
+            table.add_row(
+                series.objective,
+                series.model_type,
+                "–" if fraction is None else f"{fraction:g}",
+                f"{m.strength:g}",
+                f"{_num(m.x_mean)} ± {_num(_fraction(m.x_std))}",
+                f"{_num(m.y_mean)} ± {_num(_fraction(m.y_std))}",
+                str(m.n),
+            )
+    return table
+
+
 def _num(value: float | None, digits: int = 4) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -394,9 +436,27 @@ def findings(
         Console().print(findings_table(found))
 
 
+@report_errors
+def tradeoff(
+    experiment_id: str = typer.Argument(..., help="experiment id"),
+    x: str = typer.Option("recon_loss", help="result key paid, e.g. recon_loss"),
+    y: str = typer.Option(..., help="result key bought, e.g. beta_vae_change_one"),
+    json_out: bool = typer.Option(False, "--json", help="print the server's JSON instead"),
+    server: str = ServerOption,
+    api_key: str | None = ApiKeyOption,
+) -> None:
+    """The cost of disentanglement: mean ± std of `y` and `x` per strength, per series."""
+    data = fetch_tradeoff(make_client(server, api_key), server, experiment_id, x, y)
+    if json_out:
+        typer.echo(json.dumps(data.to_dict()))
+    else:
+        Console().print(tradeoff_table(data))
+
+
 def register(app: typer.Typer) -> None:
-    """Add submit, watch, curve and findings to the `betalab` app."""
+    """Add submit, watch, curve, findings and tradeoff to the `betalab` app."""
     app.command()(submit)
     app.command()(watch)
     app.command()(curve)
     app.command()(findings)
+    app.command()(tradeoff)

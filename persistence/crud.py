@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, case, delete, func, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from persistence.models import (
     TERMINAL_RUN_STATUSES,
@@ -297,10 +297,16 @@ def get_artifact(*, session: Session, run_id: str, kind: str) -> Artifact | None
 def _curve_filters(
     experiment_id: str, key: str, model_type: str | None, label_fraction: float | None
 ) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [
+    return [
         MetricResult.experiment_id == experiment_id,
         MetricResult.key == key,
+        *_run_filters(model_type, label_fraction),
     ]
+
+
+def _run_filters(model_type: str | None, label_fraction: float | None) -> list[ColumnElement[bool]]:
+    """Runs of one model type and of one label fraction (within the stored precision), if given."""
+    where: list[ColumnElement[bool]] = []
     if model_type is not None:
         where.append(Run.model_type == model_type)
     if label_fraction is not None:
@@ -340,6 +346,31 @@ def curve_rows(
         }
         for model_type_, beta, seed, fraction, value in session.execute(stmt)
     ]
+
+
+def tradeoff_rows(
+    *,
+    session: Session,
+    experiment_id: str,
+    x: str,
+    y: str,
+    model_type: str | None = None,
+    label_fraction: float | None = None,
+) -> list[dict[str, Any]]:
+    """Completed runs that have both results `x` and `y`, as rows for `tradeoff.tradeoff`: run
+    id, model type, label fraction, strength (the run's β), seed and the two values."""
+    x_result, y_result = aliased(MetricResult), aliased(MetricResult)
+    where = _run_filters(model_type, label_fraction)
+    stmt = (
+        select(Run.id, Run.model_type, Run.label_fraction, Run.beta, Run.seed)
+        .add_columns(x_result.value, y_result.value)
+        .join(x_result, (x_result.run_id == Run.id) & (x_result.key == x))
+        .join(y_result, (y_result.run_id == Run.id) & (y_result.key == y))
+        .where(Run.experiment_id == experiment_id, Run.status == RunStatus.completed, *where)
+        .order_by(Run.grid_index)
+    )
+    names = ("run_id", "model_type", "label_fraction", "strength", "seed", "x", "y")
+    return [dict(zip(names, row, strict=True)) for row in session.execute(stmt)]
 
 
 def curve_stamp(*, session: Session, experiment_id: str, key: str) -> tuple[Any, ...]:

@@ -1,4 +1,5 @@
-"""Results computed from the database on request: curves (JSON and PNG) and a CSV of every value."""
+"""Results computed from the database on request: curves (JSON and PNG), findings, trade-offs and
+a CSV of every value."""
 
 from __future__ import annotations
 
@@ -13,11 +14,20 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from api.deps import ExperimentId, ReadAccess, SessionDep, load_experiment
 from api.plots import curve_png
 from api.responses import NOT_FOUND, PUBLIC_READ, UNAUTHORIZED
-from api.schemas import CurvePublic, FindingsPublic, ModelType, ResultKey
+from api.schemas import (
+    CurvePublic,
+    FindingsPublic,
+    ModelType,
+    ResultKey,
+    TradeoffPoint,
+    TradeoffPublic,
+    TradeoffSeries,
+)
 from persistence import crud
 from persistence.models import Experiment
 from vae_core.analysis.aggregate import curve
 from vae_core.analysis.findings import ALPHA, METRIC_FOR, findings
+from vae_core.analysis.tradeoff import tradeoff
 
 router = APIRouter(prefix="/results", tags=["results"], responses={**UNAUTHORIZED, **NOT_FOUND})
 
@@ -46,10 +56,10 @@ def _cached(
     session: SessionDep,
     cache_key: tuple,
     experiment_id: str,
-    metric: str,
+    metrics: tuple[str, ...],
     build: Callable[[Experiment], bytes],
 ) -> bytes:
-    """`build(experiment)`'s bytes, cached until the experiment's values of `metric` change.
+    """`build(experiment)`'s bytes, cached until the experiment's values of `metrics` change.
 
     A cached body confirmed against the database within `result_cache_ttl_s` is served without
     touching the database (a new value shows up at most that late); a missing one is computed by
@@ -61,9 +71,13 @@ def _cached(
     if body is not None:
         return body
     experiment = load_experiment(session, experiment_id)
-    _check_metric(experiment, metric)
+    for metric in metrics:
+        _check_metric(experiment, metric)
     with cache.lock_for(cache_key):
-        stamp = crud.curve_stamp(session=session, experiment_id=experiment_id, key=metric)
+        stamp = tuple(
+            crud.curve_stamp(session=session, experiment_id=experiment_id, key=metric)
+            for metric in metrics
+        )
         body = cache.get(cache_key, stamp)
         if body is not None:
             return body
@@ -100,7 +114,7 @@ def _curve(
         return public.model_dump_json().encode()
 
     cache_key = (kind, experiment_id, metric, model_type, label_fraction)
-    return _cached(request, session, cache_key, experiment_id, metric, build)
+    return _cached(request, session, cache_key, experiment_id, (metric,), build)
 
 
 @dataclass
@@ -148,6 +162,55 @@ def get_curve_image(
     return Response(content=query.body(request, session, "png"), media_type="image/png")
 
 
+XKey = Annotated[
+    ResultKey, Query(description="the x axis, what is paid, e.g. recon_loss (404 if not computed)")
+]
+YKey = Annotated[
+    ResultKey,
+    Query(description="the y axis, what is bought, e.g. beta_vae_change_one (404 if not computed)"),
+]
+
+
+@router.get("/{experiment_id}/tradeoff", response_model=TradeoffPublic, openapi_extra=PUBLIC_READ)
+def get_tradeoff(
+    experiment_id: ExperimentId,
+    x: XKey,
+    y: YKey,
+    request: Request,
+    session: SessionDep,
+    access: ReadAccess,
+    model_type: ModelType | None = None,
+    label_fraction: LabelFraction = None,
+) -> Response:
+    """The cost of disentanglement: result `y` against result `x`, a point per completed run and
+    a mean ± std per strength for each (objective, model type, label fraction), in order of
+    strength."""
+
+    def build(experiment: Experiment) -> bytes:
+        rows = crud.tradeoff_rows(
+            session=session,
+            experiment_id=experiment_id,
+            x=x.value,
+            y=y.value,
+            model_type=model_type,
+            label_fraction=label_fraction,
+        )
+        points, series = tradeoff(rows)
+        public = TradeoffPublic(
+            experiment_id=experiment_id,
+            x=x.value,
+            y=y.value,
+            strength_name="beta",
+            points=[TradeoffPoint(**p) for p in points],
+            series=[TradeoffSeries.model_validate(s) for s in series],
+        )
+        return public.model_dump_json().encode()
+
+    cache_key = ("tradeoff", experiment_id, x.value, y.value, model_type, label_fraction)
+    body = _cached(request, session, cache_key, experiment_id, (x.value, y.value), build)
+    return Response(content=body, media_type="application/json")
+
+
 @router.get("/{experiment_id}/findings", response_model=FindingsPublic, openapi_extra=PUBLIC_READ)
 def get_findings(
     experiment_id: ExperimentId, request: Request, session: SessionDep, access: ReadAccess
@@ -187,7 +250,7 @@ def get_findings(
         return public.model_dump_json().encode()
 
     cache_key = ("findings", experiment_id, metric)
-    body = _cached(request, session, cache_key, experiment_id, metric, build)
+    body = _cached(request, session, cache_key, experiment_id, (metric,), build)
     return Response(content=body, media_type="application/json")
 
 

@@ -207,6 +207,60 @@ function curveChart(points, opts) {
   return box;
 }
 
+/* The cost of disentanglement (GET /results/ID/tradeoff): y against x, a dot per run and, per
+   series (objective, model type, label fraction), its mean at each strength joined in order of
+   strength, labelled with the strength. Returns a <div> holding the legend and the SVG. */
+function tradeoffChart(data, opts) {
+  opts = opts || {};
+  var xs = [], ys = [];
+  data.points.forEach(function (p) { xs.push(p.x); ys.push(p.y); });
+  data.series.forEach(function (s) {
+    s.means.forEach(function (m) { xs.push(m.x_mean); ys.push(m.y_mean); });
+  });
+  var f = frame({
+    xDomain: extent(xs), yDomain: extent(ys), className: "tradeoff-chart",
+    xLabel: data.x, yLabel: data.y, title: data.y + " against " + data.x,
+    width: opts.width, height: opts.height
+  });
+  function key(p) { return p.objective + "|" + p.model_type + "|" + p.label_fraction; }
+  function label(s) {
+    return (s.objective === "beta_vae" ? "" : s.objective + " · ") + seriesLabel(s);
+  }
+  var name = data.strength_name === "beta" ? "β" : data.strength_name;
+  data.series.forEach(function (s, i) {
+    s.color = PALETTE[i % PALETTE.length];
+    s.label = label(s);
+    var layer = el("g", { "class": "series", "data-series": s.label }, f.plot);
+    data.points.filter(function (p) { return key(p) === key(s); }).forEach(function (p) {
+      var dot = el("circle", { "class": "tradeoff-dot", cx: f.x(p.x).toFixed(1),
+        cy: f.y(p.y).toFixed(1), r: 2.6, fill: s.color }, layer);
+      el("title", null, dot).textContent = s.label + " " + name + "=" + fmt(p.strength) +
+        " seed " + p.seed + ": " + data.x + " " + fmt(p.x) + ", " + data.y + " " + fmt(p.y);
+    });
+    var path = s.means.map(function (m) {
+      return f.x(m.x_mean).toFixed(1) + "," + f.y(m.y_mean).toFixed(1);
+    });
+    if (path.length > 1) {
+      el("polyline", { "class": "tradeoff-line", points: path.join(" "), stroke: s.color }, layer);
+    }
+    s.means.forEach(function (m) {
+      var cx = f.x(m.x_mean), cy = f.y(m.y_mean);
+      var pt = el("circle", { "class": "tradeoff-mean", cx: cx, cy: cy, r: 4.5, fill: "#fff",
+        stroke: s.color, "stroke-width": 2, "data-strength": m.strength,
+        "data-model-type": s.model_type }, layer);
+      el("title", null, pt).textContent = s.label + " " + name + "=" + fmt(m.strength) + ": " +
+        data.x + " " + fmt(m.x_mean) + ", " + data.y + " " + fmt(m.y_mean) + " (n=" + m.n + ")";
+      el("text", { "class": "tradeoff-label", x: cx + 6, y: cy - 6 }, layer).textContent =
+        fmt(m.strength);
+    });
+  });
+  var box = document.createElement("div");
+  box.className = "tradeoff-box";
+  box.appendChild(legend(data.series.map(function (s) { return { label: s.label, color: s.color }; })));
+  box.appendChild(f.svg);
+  return box;
+}
+
 /* Line chart of per-epoch series: [{label, points: [[x, y], ...]}]. */
 function lineChart(series, opts) {
   opts = opts || {};
@@ -250,4 +304,4 @@ function lineChart(series, opts) {
   return box;
 }
 
-export { curveChart, lineChart, fmt, PALETTE as palette };
+export { curveChart, lineChart, tradeoffChart, fmt, PALETTE as palette };

@@ -1,10 +1,11 @@
-/* betalab dashboard: one experiment (/ui/experiments/ID): curve, findings, runs. */
+/* betalab dashboard: one experiment (/ui/experiments/ID): curve, cost of disentanglement, findings,
+   runs. */
 import { request, getJSON, getText, parseCSV, detailText } from "./api.js";
 import {
   h, enc, fmtTime, fmtDuration, statusBadge, progressBar, countsView, isActive, showError,
   keyPrompt, runEpochs, RUN_PAGE_SIZE, POLL_MS, CATALOG, WITH_FRACTIONS, fmt
 } from "./ui.js";
-import { curveChart } from "./charts.js";
+import { curveChart, tradeoffChart } from "./charts.js";
 import { RunTable } from "./runtable.js";
 
 // Metric group -> the result keys it yields, from the catalog the page embeds (GET /catalog).
@@ -20,6 +21,16 @@ function experimentPage(app, id) {
   } });
   var logBox = h("input", { type: "checkbox", id: "log-beta", onchange: function () { loadCurve(); } });
   var curveBox = h("div", { id: "curve" });
+  // The cost of disentanglement: one result against another, a mean per β joined in order.
+  var tradeoffX = h("select", { id: "tradeoff-x", onchange: function () { loadTradeoff(); } });
+  var tradeoffY = h("select", { id: "tradeoff-y", onchange: function () { loadTradeoff(); } });
+  var tradeoffBox = h("div", { id: "tradeoff" });
+  var tradeoffCard = h("div", { className: "card", id: "tradeoff-card", hidden: true }, [
+    h("div", { className: "row" }, [h("h2", { text: "Cost of disentanglement" }),
+      h("label", null, ["x ", tradeoffX]), h("label", null, ["y ", tradeoffY])]),
+    h("p", { className: "hint", text: "A dot per run; a line through the means per β, in order of β: what a larger β buys in y and pays in x." }),
+    tradeoffBox
+  ]);
   var trendBody = h("tbody");
   var trendTable = h("table", { className: "data", id: "trend-table" }, [
     h("thead", null, [h("tr", null, [h("th", { text: "Model type" }), h("th", { text: "Label fraction" }),
@@ -45,6 +56,7 @@ function experimentPage(app, id) {
       h("h2", { text: "Trend (Spearman rank correlation of the metric with β)" }),
       trendTable
     ]),
+    tradeoffCard,
     h("div", { className: "card" }, [
       h("h2", { text: "The paper's findings, tested on this experiment's runs" }),
       findingsNote,
@@ -148,7 +160,33 @@ function experimentPage(app, id) {
     }));
     if (keys.indexOf(state.metric) < 0) state.metric = keys[0] || "";
     metricSelect.value = state.metric;
+    updateTradeoffSelects(keys);
     return true;
+  }
+
+  /* x defaults to the reconstruction cost, y to the curve's metric (the figure's score). */
+  function updateTradeoffSelects(keys) {
+    tradeoffCard.hidden = keys.length < 2;
+    [tradeoffX, tradeoffY].forEach(function (select) {
+      select.replaceChildren.apply(select, keys.map(function (k) { return h("option", { value: k, text: k }); }));
+    });
+    tradeoffY.value = keys[0];
+    tradeoffX.value = keys.indexOf("recon_loss") >= 0 ? "recon_loss" : keys[1];
+  }
+
+  function loadTradeoff() {
+    if (tradeoffCard.hidden) return;
+    var x = tradeoffX.value, y = tradeoffY.value;
+    getJSON("/results/" + enc(id) + "/tradeoff?x=" + enc(x) + "&y=" + enc(y)).then(function (t) {
+      if (x !== tradeoffX.value || y !== tradeoffY.value) return;  // a newer choice
+      if (!t.points.length) {
+        tradeoffBox.replaceChildren(h("p", { className: "muted", text: "No completed runs with both " + x + " and " + y + " yet." }));
+        return;
+      }
+      tradeoffBox.replaceChildren(tradeoffChart(t));
+    }).catch(function (err) {
+      tradeoffBox.replaceChildren(h("p", { className: "form-error", text: "Could not load the trade-off: " + err.message }));
+    });
   }
 
   function updateColumns() {
@@ -212,6 +250,7 @@ function experimentPage(app, id) {
       table.setRows(runs);
       runsInfo.classList.add("loaded");
       if (changed || !curveBox.childNodes.length) loadCurve();
+      loadTradeoff();
       loadFindings();
     }).catch(function (err) {
       state.loadingRuns = false;

@@ -229,6 +229,28 @@ def test_experiment_page_draws_a_point_per_cell_and_a_dot_per_completed_run(
     expect(page.locator("#curve svg")).to_have_attribute("aria-label", "curve of recon_loss")
     expect(page.locator("#curve .curve-point")).to_have_count(len(MODEL_TYPES) * len(BETAS))
 
+    # The cost of disentanglement: change-one against reconstruction, a mean per (model, β).
+    tradeoff = page.locator("#tradeoff")
+    expect(tradeoff.locator("svg")).to_have_attribute(
+        "aria-label", "beta_vae_change_one against recon_loss"
+    )
+    assert page.locator("#tradeoff-x").input_value() == "recon_loss"
+    expect(tradeoff.locator(".tradeoff-mean")).to_have_count(len(MODEL_TYPES) * len(BETAS))
+    expect(tradeoff.locator(".tradeoff-dot")).to_have_count(len(small.completed))
+    expect(tradeoff.locator(".tradeoff-line")).to_have_count(len(MODEL_TYPES))
+    served = httpx.get(
+        f"{server}/results/{small.id}/tradeoff",
+        params={"x": "recon_loss", "y": "beta_vae_change_one"},
+    ).json()
+    conv = next(s for s in served["series"] if s["model_type"] == "conv")
+    strengths = tradeoff.locator('.series[data-series="conv"] .tradeoff-mean')
+    assert [float(v) for v in strengths.evaluate_all("ns => ns.map(n => n.dataset.strength)")] == [
+        m["strength"] for m in conv["means"]
+    ]
+    page.select_option("#tradeoff-y", "kl")
+    expect(tradeoff.locator("svg")).to_have_attribute("aria-label", "kl against recon_loss")
+    expect(tradeoff.locator(".tradeoff-mean")).to_have_count(len(MODEL_TYPES) * len(BETAS))
+
 
 def test_mnist_experiment_draws_a_series_per_model_type_and_label_fraction(
     page: Page, seeded: dict[str, SeededExperiment], out_dir: Path

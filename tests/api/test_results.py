@@ -171,3 +171,36 @@ def test_run_images_are_served_by_run_id_and_kind(client, settings, experiment):
     assert client.get(f"/runs/{run_id}/response.png").status_code == 404
     assert client.get(f"/runs/{run_id}/reconstructions.png").status_code == 404
     assert client.get("/runs/..%2F..%2Fetc%2Fpasswd/traversal.png").status_code in (404, 422)
+
+
+def test_tradeoff_gives_a_point_per_completed_run_and_means_in_order_of_strength(
+    client, experiment
+):
+    response = client.get(f"/results/{experiment}/tradeoff", params={"x": "kl", "y": "mig"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["x"], body["y"], body["strength_name"]) == ("kl", "mig", "beta")
+    assert len(body["points"]) == 2 * 4 * 3 - 1  # the failed run has no point
+    assert all(p["x"] == p["y"] + 100 and p["objective"] == "beta_vae" for p in body["points"])
+    series = {s["model_type"]: s for s in body["series"]}
+    assert set(series) == {"fc", "conv"}
+    fc = series["fc"]["means"]
+    assert [m["strength"] for m in fc] == [0.0, 1.0, 2.0, 3.0]
+    assert (fc[0]["x_mean"], fc[0]["y_mean"], fc[0]["y_std"], fc[0]["n"]) == (101.0, 1.0, 1.0, 3)
+    assert (fc[1]["y_mean"], fc[1]["n"]) == (3.5, 2)  # seeds 1 and 2 of β = 1
+    conv = series["conv"]["means"]
+    assert [m["y_mean"] for m in conv] == [1.0, -1.0, -3.0, -5.0]  # conv pays less, gets less
+
+
+def test_tradeoff_filters_and_refuses_what_the_experiment_does_not_compute(client, experiment):
+    only_conv = client.get(
+        f"/results/{experiment}/tradeoff", params={"x": "kl", "y": "mig", "model_type": "conv"}
+    ).json()
+    assert {p["model_type"] for p in only_conv["points"]} == {"conv"}
+    missing = client.get(f"/results/{experiment}/tradeoff", params={"x": "sap", "y": "mig"})
+    assert missing.status_code == 404 and "sap" in missing.json()["detail"]
+    assert client.get(f"/results/{experiment}/tradeoff", params={"x": "kl"}).status_code == 422
+    bogus = client.get(f"/results/{experiment}/tradeoff", params={"x": "nope", "y": "mig"})
+    assert bogus.status_code == 422
+    unknown = client.get("/results/" + "0" * 32 + "/tradeoff", params={"x": "kl", "y": "mig"})
+    assert unknown.status_code == 404

@@ -168,3 +168,24 @@ def test_findings_prints_the_servers_verdicts(service: Service, submitted: Submi
     assert {f["verdict"] for f in found["findings"]} == {"inconclusive"}
     table = betalab("findings", submitted.smoke_id, server=service.url)
     assert table.exit_code == 0 and "F2a" in table.stdout and "inconclusive" in table.stdout
+
+
+def test_tradeoff_prints_the_servers_means_and_names_a_result_it_lacks(
+    service: Service, submitted: Submitted
+) -> None:
+    betalab("watch", submitted.smoke_id, server=service.url)
+    missing = betalab("tradeoff", submitted.smoke_id, "--y", METRIC, server=service.url)
+    assert missing.exit_code == 2  # the default x, recon_loss, is not computed here
+    assert "no result 'recon_loss'" in missing.stderr
+    args = ["tradeoff", submitted.smoke_id, "--x", METRIC, "--y", METRIC]
+    result = betalab(*args, "--json", server=service.url)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    params = {"x": METRIC, "y": METRIC}
+    api = httpx.get(f"{service.url}/results/{submitted.smoke_id}/tradeoff", params=params).json()
+    assert body == api
+    (fc,) = body["series"]
+    assert [m["strength"] for m in fc["means"]] == [0.0, 1.0]
+    table = betalab(*args, server=service.url, env={"COLUMNS": "200"})  # no wrapped cells
+    assert table.exit_code == 0 and "mean ± std per beta" in table.stdout
+    assert f"{fc['means'][0]['y_mean']:.4f} ± –" in table.stdout

@@ -26,6 +26,7 @@ from .finding_public_verdict import FindingPublicVerdict
 from .findings_public import FindingsPublic
 from .get_curve_image_model_type_type_0 import GetCurveImageModelTypeType0
 from .get_curve_model_type_type_0 import GetCurveModelTypeType0
+from .get_tradeoff_model_type_type_0 import GetTradeoffModelTypeType0
 from .health import Health
 from .http_error import HTTPError
 from .http_validation_error import HTTPValidationError
@@ -48,6 +49,10 @@ from .runs_public import RunsPublic
 from .shapes_experiment_create import ShapesExperimentCreate
 from .shapes_experiment_create_metrics_item import ShapesExperimentCreateMetricsItem
 from .shapes_experiment_create_model_types_item import ShapesExperimentCreateModelTypesItem
+from .tradeoff_mean import TradeoffMean
+from .tradeoff_point import TradeoffPoint
+from .tradeoff_public import TradeoffPublic
+from .tradeoff_series import TradeoffSeries
 from .training_spec import TrainingSpec
 from .training_spec_evaluation import TrainingSpecEvaluation
 from .training_spec_preset import TrainingSpecPreset
@@ -81,6 +86,7 @@ __all__ = (
     "FindingsPublic",
     "GetCurveImageModelTypeType0",
     "GetCurveModelTypeType0",
+    "GetTradeoffModelTypeType0",
     "Health",
     "HTTPError",
     "HTTPValidationError",
@@ -103,6 +109,10 @@ __all__ = (
     "ShapesExperimentCreate",
     "ShapesExperimentCreateMetricsItem",
     "ShapesExperimentCreateModelTypesItem",
+    "TradeoffMean",
+    "TradeoffPoint",
+    "TradeoffPublic",
+    "TradeoffSeries",
     "TrainingSpec",
     "TrainingSpecEvaluation",
     "TrainingSpecPreset",

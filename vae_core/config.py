@@ -161,7 +161,8 @@ PRESETS: dict[str, TrainConfig] = {
     # `calibrated` (issue #16): the budget a 2-core CPU affords for a figure in a couple of hours:
     # 5% of the shapes training split (~9.4k images) for 8 epochs in batches of 64 (1,176 Adam
     # steps: at batch 250 the conv models were still at 836-864 nats after 8 epochs; at 64 they
-    # reach ~153 in the same time, bench/budget.py), and β = 0 at the same learning rate as
+    # reach ~153 in the same time; at 4 epochs Figure 1 takes half the time but fc and
+    # fc-denoising lose the rise with β, docs/REPRODUCTION.md), and β = 0 at the same rate as
     # every other β. The paper's 3e-5 starves β = 0 at any capped budget
     # (bench/results/budget.jsonl: fc β = 0 reconstruction 464 -> 218 nats from 8 to 24 epochs,
     # against 97 -> 52 at 1e-3), a documented deviation (docs/REPRODUCTION.md).

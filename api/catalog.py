@@ -1,5 +1,5 @@
-"""The catalog: datasets, model types, metrics per dataset and training presets, built once from
-vae_core's own definitions; GET /catalog serves it and the dashboard's pages embed it."""
+"""The catalog: datasets, model types, metrics per dataset, training presets and objectives,
+built once from vae_core's own definitions; GET /catalog serves it and the dashboard embeds it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ import json
 from functools import lru_cache
 
 from api.schemas import Catalog
-from vae_core.config import DATASETS, IMAGE_SHAPES, LATENT_DIMS, MODEL_TYPES, PRESETS
+from vae_core.config import (
+    DATASETS,
+    IMAGE_SHAPES,
+    LATENT_DIMS,
+    MODEL_TYPES,
+    OBJECTIVE_PARAMETERS,
+    OBJECTIVES,
+    PRESETS,
+    STRENGTH_NAMES,
+    TRAINABLE_OBJECTIVES,
+)
 from vae_core.metrics.registry import DEFAULT_METRICS, METRICS
 
 
@@ -40,6 +50,15 @@ def catalog() -> Catalog:
             ],
             "presets": [
                 {"name": name, "fields": config.to_dict()} for name, config in PRESETS.items()
+            ],
+            "objectives": [
+                {
+                    "name": name,
+                    "strength": STRENGTH_NAMES[name],
+                    "parameters": OBJECTIVE_PARAMETERS[name],
+                    "trainable": name in TRAINABLE_OBJECTIVES,
+                }
+                for name in OBJECTIVES
             ],
         }
     )

@@ -25,7 +25,14 @@ from pydantic import (
 )
 
 from persistence.models import ExperimentStatus, RunStatus
-from vae_core.config import DEVICE_PATTERN, EVALUATIONS, MODEL_TYPES, PRESETS, TrainConfig
+from vae_core.config import (
+    DEVICE_PATTERN,
+    EVALUATIONS,
+    MODEL_TYPES,
+    PRESETS,
+    TRAINABLE_OBJECTIVES,
+    TrainConfig,
+)
 from vae_core.metrics.registry import DEFAULT_METRICS, METRICS, validate_metrics
 
 
@@ -132,9 +139,16 @@ _TRAINING_BOUNDS: dict[str, dict[str, Any]] = {
     "device": {"max_length": 32, "pattern": rf"^({DEVICE_PATTERN.pattern})$"},
     "noise_amount": {"ge": 0, "le": 1},
     "noise_fraction": {"ge": 0, "le": 1},
+    "lambda_d_factor": {"gt": 0, "le": 1_000_000},
+    "c_max": {"gt": 0, "le": 1_000_000},
+    "iteration_threshold": {"ge": 1, "le": 1_000_000_000},
+    "discriminator_lr": {"gt": 0, "le": 10},
 }
 # Closed sets among the overrides: their JSON Schema says which values there are.
-_TRAINING_CHOICES: dict[str, Any] = {"evaluation": Literal[EVALUATIONS]}
+_TRAINING_CHOICES: dict[str, Any] = {
+    "evaluation": Literal[EVALUATIONS],
+    "objective": Literal[TRAINABLE_OBJECTIVES],  # the catalog lists FactorVAE, not trainable yet
+}
 
 
 def _training_model() -> type[BaseModel]:
@@ -541,6 +555,15 @@ class CatalogPreset(BaseModel):
     )
 
 
+class CatalogObjective(BaseModel):
+    name: str = Field(description="what `training.objective` takes")
+    strength: str = Field(description="what the grid's betas are for it, e.g. beta or gamma")
+    parameters: dict[str, float] = Field(
+        description="its own training fields, with the values they take when not set"
+    )
+    trainable: bool = Field(description="false: the API refuses it for now")
+
+
 class Catalog(BaseModel):
     """What a grid may be made of: the closed sets the API validates against."""
 
@@ -548,6 +571,7 @@ class Catalog(BaseModel):
     model_types: list[ModelType]
     metrics: list[CatalogMetric]
     presets: list[CatalogPreset]
+    objectives: list[CatalogObjective]
 
 
 class Health(BaseModel):

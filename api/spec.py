@@ -20,9 +20,10 @@ def resolve_training(training: Any) -> TrainConfig:
     """The preset with its overrides applied; 422 naming the bad field."""
     overrides = training.model_dump(exclude_unset=True, exclude={"preset"})
     errors = []
+    objective = {k: v for k, v in overrides.items() if k == "objective"}
     for name, value in overrides.items():
-        try:
-            get_train_config(training.preset, **{name: value})
+        try:  # an objective's own parameter is checked against the objective asked for
+            get_train_config(training.preset, **{**objective, name: value})
         except (ValueError, TypeError) as exc:
             errors.append(_error(("training", name), str(exc)))
     if errors:

@@ -19,7 +19,12 @@ __all__ = [
     "IMAGE_SHAPES",
     "LATENT_DIMS",
     "MODEL_TYPES",
+    "OBJECTIVES",
+    "OBJECTIVE_PARAMETERS",
+    "PARAMETER_NAMES",
     "PRESETS",
+    "STRENGTH_NAMES",
+    "TRAINABLE_OBJECTIVES",
     "ModelConfig",
     "TrainConfig",
     "get_train_config",
@@ -33,6 +38,32 @@ ARCHS = ("fc", "conv")  # vae_core.models.ARCHITECTURES builds each
 # How thoroughly a trained model is scored: the sample sizes behind each metric, defined in
 # vae_core.evaluate.SAMPLE_SIZES. `full` is the paper's and disentanglement_lib's.
 EVALUATIONS = ("full", "calibrated", "fast")
+
+# What a run's cost adds to the reconstruction (vae_core.objectives has the equations): the
+# paper's β-VAE and the methods Locatello et al. (2019) compared. FactorVAE's discriminator is not
+# trained yet, so `TrainConfig` refuses it (issue #18).
+OBJECTIVES = ("beta_vae", "beta_tcvae", "factor_vae", "dip_vae_i", "dip_vae_ii", "annealed_vae")
+TRAINABLE_OBJECTIVES = ("beta_vae", "beta_tcvae", "dip_vae_i", "dip_vae_ii", "annealed_vae")
+# What the grid's strength axis is for each objective (the name the axes and CSV carry).
+STRENGTH_NAMES = {
+    "beta_vae": "beta",
+    "beta_tcvae": "beta",
+    "factor_vae": "gamma",
+    "dip_vae_i": "lambda_od",
+    "dip_vae_ii": "lambda_od",
+    "annealed_vae": "gamma",
+}
+# Each objective's own parameters and their values where a config leaves them None (Locatello et
+# al.'s; FactorVAE's discriminator Adam has lr 1e-4 and betas (0.5, 0.9)).
+OBJECTIVE_PARAMETERS: dict[str, dict[str, float]] = {
+    "beta_vae": {},
+    "beta_tcvae": {},
+    "factor_vae": {"discriminator_lr": 1e-4},
+    "dip_vae_i": {"lambda_d_factor": 10.0},
+    "dip_vae_ii": {"lambda_d_factor": 1.0},
+    "annealed_vae": {"c_max": 25.0, "iteration_threshold": 100_000},
+}
+PARAMETER_NAMES = ("lambda_d_factor", "c_max", "iteration_threshold", "discriminator_lr")
 
 # The datasets a grid may train on, each with a line that says what it is for.
 DATASETS = {
@@ -118,6 +149,14 @@ class TrainConfig:
     # How the trained model is scored (one of EVALUATIONS): a field of the run's configuration,
     # so that nothing infers it from the preset's name.
     evaluation: str = "full"
+    # The cost's regulariser (one of OBJECTIVES; the run's β is its strength) and the objective's
+    # own parameters, None where the objective's default (OBJECTIVE_PARAMETERS) applies or where
+    # it has no such parameter.
+    objective: str = "beta_vae"
+    lambda_d_factor: float | None = None
+    c_max: float | None = None
+    iteration_threshold: int | None = None
+    discriminator_lr: float | None = None
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.patience < 0 or self.validation_cap < 1:
@@ -132,6 +171,27 @@ class TrainConfig:
             )
         if not DEVICE_PATTERN.fullmatch(self.device):
             raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
+        self._check_objective()
+
+    def _check_objective(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {list(OBJECTIVES)}, got {self.objective!r}")
+        if self.objective not in TRAINABLE_OBJECTIVES:
+            raise ValueError(f"objective {self.objective!r} cannot be trained yet")
+        own = OBJECTIVE_PARAMETERS[self.objective]
+        for name in PARAMETER_NAMES:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if name not in own:
+                raise ValueError(f"{name} is not a parameter of {self.objective}")
+            if not value > 0:
+                raise ValueError(f"{name} must be positive, got {value}")
+
+    def objective_parameters(self) -> dict[str, float]:
+        """The objective's own parameters, each as set or the objective's default."""
+        own = OBJECTIVE_PARAMETERS[self.objective]
+        return {k: own[k] if getattr(self, k) is None else getattr(self, k) for k in own}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for checkpoints and JSON."""

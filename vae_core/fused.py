@@ -476,8 +476,13 @@ def train_fused(
     Each model resumes from its own `checkpoint_dirs[k]/latest.pt` when present (written by
     `train.train` or by this function). `train_indices` is one array for every model or a list
     with one entry per model (e.g. per-seed labelled subsets of equal size). Results come back in
-    input order.
+    input order. β-VAE only: the other objectives' batch statistics (total correlation, Cov[μ])
+    are not stacked, so their runs train one at a time (`train.train`).
     """
+    if train_config.objective != "beta_vae":
+        raise ValueError(
+            f"fused training is for beta_vae; {train_config.objective} runs train one at a time"
+        )
     k_models = len(betas)
     callbacks = list(callbacks) if callbacks is not None else [None] * k_models
     if not (len(seeds) == len(checkpoint_dirs) == len(callbacks) == k_models) or k_models == 0:

@@ -149,10 +149,17 @@ class BetaVAE(nn.Module):
         self, x: torch.Tensor, generator: torch.Generator | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Encode, sample z = μ + σ·ε (ε from `generator`), decode: (logits, μ, log σ²)."""
+        logits, mu, logvar, _ = self.forward_codes(x, generator)
+        return logits, mu, logvar
+
+    def forward_codes(
+        self, x: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """`forward` that also gives the sampled codes z (B, latent), for objectives of z."""
         mu, logvar = self.encode(x)
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
         z = mu + torch.exp(0.5 * logvar) * eps  # (B, latent)
-        return self.decode(z), mu, logvar
+        return self.decode(z), mu, logvar, z
 
 
 def _build_fc(cfg: ModelConfig) -> BetaVAE:

@@ -23,35 +23,20 @@ module the training loop owns, steps with its own Adam and checkpoints beside th
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vae_core.losses import KL_BETA_MIN, at_least_fp32
+from vae_core.config import OBJECTIVE_PARAMETERS, OBJECTIVES, STRENGTH_NAMES  # noqa: F401 (re-exported)
+from vae_core.losses import KL_BETA_MIN, at_least_fp32, vae_loss
 
-OBJECTIVES = ("beta_vae", "beta_tcvae", "factor_vae", "dip_vae_i", "dip_vae_ii", "annealed_vae")
-# What the grid's strength axis is for each objective (the name the axes and CSV carry).
-STRENGTH_NAMES = {
-    "beta_vae": "beta",
-    "beta_tcvae": "beta",
-    "factor_vae": "gamma",
-    "dip_vae_i": "lambda_od",
-    "dip_vae_ii": "lambda_od",
-    "annealed_vae": "gamma",
-}
-# Each objective's own parameters where a spec does not set them, and the strengths Locatello et
-# al. swept (their unsupervised_study_v1; AnnealedVAE there sweeps C_max at γ = 1000, which a
-# grid gets as one experiment per C_max). FactorVAE's discriminator has its own Adam: learning
-# rate 1e-4, β₁ 0.5, β₂ 0.9 (theirs; the VAE keeps the training preset's optimiser).
-DEFAULT_PARAMETERS: dict[str, dict[str, float]] = {
-    "beta_vae": {},
-    "beta_tcvae": {},
-    "factor_vae": {"discriminator_lr": 1e-4},
-    "dip_vae_i": {"lambda_d_factor": 10.0},
-    "dip_vae_ii": {"lambda_d_factor": 1.0},
-    "annealed_vae": {"c_max": 25.0, "iteration_threshold": 100_000},
-}
+# The objectives, their strength axes and their own parameters' defaults live torch-free in
+# vae_core.config (the API validates specs against them). The strengths Locatello et al. swept
+# (their unsupervised_study_v1; AnnealedVAE there sweeps C_max at γ = 1000, which a grid gets as
+# one experiment per C_max):
+DEFAULT_PARAMETERS = OBJECTIVE_PARAMETERS
 LOCATELLO_STRENGTHS: dict[str, tuple[float, ...]] = {
     "beta_vae": (1.0, 2.0, 4.0, 6.0, 8.0, 16.0),
     "beta_tcvae": (1.0, 2.0, 4.0, 6.0, 8.0, 10.0),
@@ -211,3 +196,29 @@ def regularizer(
     if objective == "annealed_vae":
         return strength * (kl - capacity(step, c_max, iteration_threshold)).abs()
     raise ValueError(f"unknown objective {objective!r}; expected one of {list(OBJECTIVES)}")
+
+
+def objective_cost(
+    objective: str,
+    strength: float,
+    params: dict[str, float],
+    outputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    target: torch.Tensor,
+    step: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(total, recon, kl) batch means of `objective` at `strength`: total = recon + regulariser.
+
+    `outputs` are the model's (logits, μ, log σ², z) for the clean images `target`.
+    β-VAE is `vae_loss` itself (bit for bit); the others add `regularizer` with the objective's
+    own `params` (TrainConfig.objective_parameters) to the same reconstruction cost. `step` is the
+    number of optimiser steps taken before this batch (AnnealedVAE's capacity schedule).
+    """
+    logits, mu, logvar, z = outputs
+    if objective == "beta_vae":
+        return vae_loss(logits, target, mu, logvar, strength)
+    _, recon, kl = vae_loss(logits, target, mu, logvar, 0.0)
+    fields: dict[str, Any] = {k: v for k, v in params.items() if k != "discriminator_lr"}
+    if "iteration_threshold" in fields:
+        fields["iteration_threshold"] = int(fields["iteration_threshold"])
+    extra = regularizer(objective, strength, kl=kl, mu=mu, logvar=logvar, z=z, step=step, **fields)
+    return recon + extra, recon, kl

@@ -263,7 +263,10 @@ class RunState:
         for key in ("model_config", "beta", "seed"):
             if ckpt[key] != self.identity[key]:
                 raise ValueError(f"{LATEST_NAME} belongs to another run: {key} {ckpt[key]!r}")
-        saved = {k: v for k, v in ckpt["train_config"].items() if k not in RESUME_FREE_FIELDS}
+        # A field added since the checkpoint was written reads as its default, which is what
+        # the run trained with (e.g. `objective`: β-VAE).
+        written = {**TrainConfig().to_dict(), **ckpt["train_config"]}
+        saved = {k: v for k, v in written.items() if k not in RESUME_FREE_FIELDS}
         wanted = {
             k: v for k, v in self.identity["train_config"].items() if k not in RESUME_FREE_FIELDS
         }

@@ -35,6 +35,7 @@ from vae_core.data.images import DataSplits, ImageSet
 from vae_core.losses import vae_loss
 from vae_core.models import BetaVAE, ModelConfig, build_model
 from vae_core.noise import encode_for_eval, salt_and_pepper
+from vae_core.objectives import objective_cost
 from vae_core.precision import bf16_validated, native_bf16
 from vae_core.run_state import (
     EpochStats,
@@ -98,10 +99,15 @@ def dataset_cost(
     corrupt: bool = False,
     noise_amount: float = 0.2,
     bf16: bool = False,
+    objective: str = "beta_vae",
+    params: dict[str, float] | None = None,
+    step: int = 0,
 ) -> tuple[float, float, float]:
     """(total, recon, kl) over all `images` in eval mode: size-weighted mean of batch means.
 
-    z = μ + σ·ε with ε from a generator seeded by `seed`, so repeated calls agree exactly.
+    z = μ + σ·ε with ε from a generator seeded by `seed`, so repeated calls agree exactly. The
+    total is `objective`'s cost at strength `beta` (its batch statistics, such as β-TCVAE's total
+    correlation, over batches of `batch_size`; AnnealedVAE's capacity at `step`).
     """
     device = torch.device(device)
     was_training = model.training
@@ -115,8 +121,9 @@ def dataset_cost(
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             mu, logvar = encode_for_eval(model, x, corrupt, noise_gen, noise_amount)
             eps = torch.randn(mu.shape, generator=gen, device=device, dtype=mu.dtype)
-            logits = model.decode(mu + torch.exp(0.5 * logvar) * eps)  # (B, 1, H, W)
-            costs = vae_loss(logits, x, mu, logvar, beta)
+            z = mu + torch.exp(0.5 * logvar) * eps  # (B, latent)
+            logits = model.decode(z)  # (B, 1, H, W)
+            costs = objective_cost(objective, beta, params or {}, (logits, mu, logvar, z), x, step)
         sums += torch.stack(costs).double() * x.shape[0]
     model.train(was_training)
     total, recon, kl = (sums / max(n, 1)).tolist()
@@ -155,13 +162,20 @@ def train_step(
     cfg: TrainConfig,
     gens: dict[str, torch.Generator],
     denoise: bool,
+    step: int = 0,
 ) -> torch.Tensor | None:
     """One Adam step on the clean batch `x` (B, 1, H, W): detached (total, recon, kl) costs,
-    or None (and no update) when the cost is not finite."""
+    or None (and no update) when the cost is not finite. The cost is `cfg.objective`'s at
+    strength `beta`; `step` counts the optimiser steps before this one (AnnealedVAE)."""
     inp = salt_and_pepper(x, cfg.noise_amount, gens["noise"], cfg.noise_fraction) if denoise else x
     with autocast(x.device, cfg):
-        logits, mu, logvar = model(inp, gens["reparam"])
-        total, recon, kl = vae_loss(logits, x, mu, logvar, beta)
+        if cfg.objective == "beta_vae":
+            logits, mu, logvar = model(inp, gens["reparam"])
+            total, recon, kl = vae_loss(logits, x, mu, logvar, beta)
+        else:
+            outputs = cast(BetaVAE, model).forward_codes(inp, gens["reparam"])
+            params = cfg.objective_parameters()
+            total, recon, kl = objective_cost(cfg.objective, beta, params, outputs, x, step)
     costs = torch.stack([total, recon, kl]).detach()  # (3,)
     if not torch.isfinite(costs[0]).item():
         return None
@@ -215,12 +229,20 @@ def train(
         t0 = time.perf_counter()
         model.train()
         run.begin_epoch(cfg.batch_size)
+        steps_before = (run.next_epoch - 1) * len(run.order)  # optimiser steps of past epochs
         for step, idx in enumerate(run.order):
             if run.stop_requested():
                 return run.cancel(step)
             x = load_batch(train_set, idx, device)  # (B, 1, H, W)
             costs = train_step(
-                step_model, optimizer, x, beta, cfg, run.gens, model_config.denoising
+                step_model,
+                optimizer,
+                x,
+                beta,
+                cfg,
+                run.gens,
+                model_config.denoising,
+                step=steps_before + step,
             )
             if costs is None:
                 return run.fail_step(step)
@@ -236,6 +258,9 @@ def train(
             corrupt=cfg.eval_corrupt,
             noise_amount=cfg.noise_amount,
             bf16=bool(cfg.bf16),
+            objective=cfg.objective,
+            params=cfg.objective_parameters(),
+            step=steps_before + len(run.order),
         )
         run.end_epoch(
             val,

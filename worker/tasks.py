@@ -52,7 +52,8 @@ def train_runs(run_ids: Sequence[str], *, task_id: str, worker: str, settings: S
 
     A group shares experiment, model type and label fraction: one run trains on its own model
     (`vae_core.train.train`, which may compile), two or more as one fused program
-    (`vae_core.fused.train_fused`), with the same results. Every run beats its own heartbeat,
+    (`vae_core.fused.train_fused`), with the same results. Objectives other than β-VAE do not
+    fuse: each of their runs is a group of its own. Every run beats its own heartbeat,
     reports its own epochs and is settled on its own; if a program breaks, every run retries.
     """
     with Delivery(
@@ -60,7 +61,8 @@ def train_runs(run_ids: Sequence[str], *, task_id: str, worker: str, settings: S
     ) as delivery:
         groups: dict[BundleKey, list[Member]] = {}
         for run, experiment in delivery.members:
-            key = (run.experiment_id, run.model_type, run.label_fraction)
+            fusable = experiment.experiment_spec.training.objective == "beta_vae"
+            key = (run.experiment_id if fusable else run.id, run.model_type, run.label_fraction)
             groups.setdefault(key, []).append((run, experiment))
         trained = [_train_group(group, task_id, settings, delivery) for group in groups.values()]
     if not delivery.ok:

@@ -28,6 +28,7 @@ from persistence.models import Experiment
 from vae_core.analysis.aggregate import curve
 from vae_core.analysis.findings import ALPHA, METRIC_FOR, findings
 from vae_core.analysis.tradeoff import tradeoff
+from vae_core.config import STRENGTH_NAMES
 
 router = APIRouter(prefix="/results", tags=["results"], responses={**UNAUTHORIZED, **NOT_FOUND})
 
@@ -195,12 +196,13 @@ def get_tradeoff(
             model_type=model_type,
             label_fraction=label_fraction,
         )
-        points, series = tradeoff(rows)
+        objective = experiment.experiment_spec.training.objective
+        points, series = tradeoff([{**r, "objective": objective} for r in rows])
         public = TradeoffPublic(
             experiment_id=experiment_id,
             x=x.value,
             y=y.value,
-            strength_name="beta",
+            strength_name=STRENGTH_NAMES[objective],
             points=[TradeoffPoint(**p) for p in points],
             series=[TradeoffSeries.model_validate(s) for s in series],
         )

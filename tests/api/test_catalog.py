@@ -25,6 +25,11 @@ def test_the_catalog_is_public_and_lists_the_closed_sets(anonymous):
     assert not shapes["label_fractions"]
     dci = next(m for m in catalog["metrics"] if m["name"] == "dci")
     assert dci["keys"][0] == "dci_disentanglement" and dci["datasets"] == ["shapes"]
+    objectives = {o["name"]: o for o in catalog["objectives"]}
+    assert list(objectives)[0] == "beta_vae" and objectives["beta_vae"]["strength"] == "beta"
+    assert objectives["dip_vae_i"]["parameters"] == {"lambda_d_factor": 10.0}
+    assert objectives["annealed_vae"]["strength"] == "gamma"
+    assert not objectives["factor_vae"]["trainable"] and objectives["beta_tcvae"]["trainable"]
 
 
 def test_the_catalog_agrees_with_the_request_schema():

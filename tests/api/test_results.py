@@ -204,3 +204,19 @@ def test_tradeoff_filters_and_refuses_what_the_experiment_does_not_compute(clien
     assert bogus.status_code == 422
     unknown = client.get("/results/" + "0" * 32 + "/tradeoff", params={"x": "kl", "y": "mig"})
     assert unknown.status_code == 404
+
+
+def test_tradeoff_names_the_experiments_objective_and_its_strength(client, settings):
+    body = {
+        **BODY,
+        "name": "annealed",
+        "training": {"preset": "smoke", "objective": "annealed_vae"},
+    }
+    experiment_id = client.post("/experiments", json=body).json()["id"]
+    with session_scope(settings.database_url_effective) as session:
+        finish_runs(session, experiment_id, value, ["mig", "kl"])
+    tradeoff = client.get(f"/results/{experiment_id}/tradeoff", params={"x": "kl", "y": "mig"})
+    data = tradeoff.json()
+    assert data["strength_name"] == "gamma"
+    assert {s["objective"] for s in data["series"]} == {"annealed_vae"}
+    assert {p["objective"] for p in data["points"]} == {"annealed_vae"}

@@ -238,6 +238,49 @@ def test_the_evaluation_is_stored_explicitly(client):
     assert stored == {"smoke": "fast", "calibrated": "calibrated", "override": "full"}
 
 
+@pytest.mark.parametrize(
+    ("training", "loc", "says"),
+    [
+        ({"objective": "info_vae"}, ("body", "training", "objective"), "beta_tcvae"),
+        ({"objective": "factor_vae"}, ("body", "training", "objective"), "'annealed_vae'"),
+        (
+            {"objective": "beta_tcvae", "lambda_d_factor": 2.0},
+            ("body", "training", "lambda_d_factor"),
+            "lambda_d_factor is not a parameter of beta_tcvae",
+        ),
+        ({"lambda_d_factor": 2.0}, ("body", "training", "lambda_d_factor"), "of beta_vae"),
+        (
+            {"objective": "dip_vae_i", "lambda_d_factor": -1.0},
+            ("body", "training", "lambda_d_factor"),
+            "greater than 0",
+        ),
+        (
+            {"objective": "annealed_vae", "iteration_threshold": 0},
+            ("body", "training", "iteration_threshold"),
+            "greater than or equal to 1",
+        ),
+    ],
+)
+def test_a_bad_objective_or_parameter_is_422_naming_it(client, training, loc, says):
+    body = {**BODY, "training": {"preset": "smoke", **training}}
+    detail = rejected(client, body, loc)
+    assert any(says in e["msg"] for e in detail), detail
+
+
+def test_an_objective_and_its_parameters_are_stored_with_the_training(client):
+    training = {"preset": "smoke", "objective": "annealed_vae", "c_max": 10.0}
+    response = client.post("/experiments", json={**BODY, "training": training})
+    assert response.status_code == 201, response.text
+    stored = client.get(response.json()["links"]["self"]).json()["spec"]["training"]
+    assert (stored["objective"], stored["c_max"], stored["iteration_threshold"]) == (
+        "annealed_vae",
+        10.0,
+        None,  # the objective's default, 100,000 steps
+    )
+    plain = client.post("/experiments", json={**BODY, "name": "plain"}).json()
+    assert client.get(plain["links"]["self"]).json()["spec"]["training"]["objective"] == "beta_vae"
+
+
 def test_non_json_content_type_is_422(module_client):
     response = module_client.post(
         "/experiments", content=b"name=x", headers={"Content-Type": "text/plain"}
@@ -256,3 +299,12 @@ def test_non_json_content_type_is_422(module_client):
 )
 def test_bad_query_parameters_are_422(module_client, params):
     assert module_client.get("/experiments", params=params).status_code == 422
+
+
+def test_the_fuzzers_rule_for_objective_parameters_is_the_configs():
+    """tests/api/fuzz_hooks.py restates which objective owns which parameter; it must agree."""
+    from tests.api.fuzz_hooks import PARAMETER_OWNERS
+    from vae_core.config import OBJECTIVE_PARAMETERS, PARAMETER_NAMES
+
+    owners = {n: {o for o, p in OBJECTIVE_PARAMETERS.items() if n in p} for n in PARAMETER_NAMES}
+    assert PARAMETER_OWNERS == owners

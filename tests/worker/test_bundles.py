@@ -75,6 +75,24 @@ def test_bundle_trains_fused_and_a_non_finite_run_fails_alone(
     assert experiment_of(bundle_settings, experiment_id).status.value == "completed"
 
 
+def test_a_bundle_of_another_objective_trains_each_run_alone_through_the_service(
+    bundle_api: TestClient, bundle_settings: Settings, tmp_path: Path
+) -> None:
+    # β-TCVAE's cost is a statistic of the batch's codes: its runs are not stacked (fused).
+    spec = smoke_spec("tcvae", [1.0, 6.0], objective="beta_tcvae")
+    experiment_id, run_ids = posted(bundle_api, bundle_settings, spec)
+    assert len({r.task_id for r in runs_of(bundle_settings, experiment_id)}) == 1  # one bundle
+    env, log_path = process_env(bundle_settings), tmp_path / "worker.log"
+    runs, log = worked_through(env, log_path, bundle_settings, experiment_id, timeout=180)
+    assert "fused" not in log, log[-3000:]
+    assert [r.status for r in runs] == [RunStatus.completed] * 2, log[-3000:]
+    for run in runs:
+        assert [e.epoch for e in epochs_of(bundle_settings, run.id)] == [1, 2]
+        assert metric_keys(bundle_settings, run.id) == METRIC_KEYS
+        detail = bundle_api.get(f"/runs/{run.id}").json()
+        assert detail["config"]["training"]["objective"] == "beta_tcvae"
+
+
 def posted(api: TestClient, settings: Settings, spec: dict) -> tuple[str, list[str]]:
     """The experiment `spec` made through the API, and its run ids in grid order."""
     experiment_id = post_experiment(api, spec)

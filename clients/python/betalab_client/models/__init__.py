@@ -7,6 +7,8 @@ from .catalog_dataset_name import CatalogDatasetName
 from .catalog_metric import CatalogMetric
 from .catalog_metric_datasets_item import CatalogMetricDatasetsItem
 from .catalog_model_types_item import CatalogModelTypesItem
+from .catalog_objective import CatalogObjective
+from .catalog_objective_parameters import CatalogObjectiveParameters
 from .catalog_preset import CatalogPreset
 from .catalog_preset_fields import CatalogPresetFields
 from .catalog_preset_name import CatalogPresetName
@@ -55,6 +57,7 @@ from .tradeoff_public import TradeoffPublic
 from .tradeoff_series import TradeoffSeries
 from .training_spec import TrainingSpec
 from .training_spec_evaluation import TrainingSpecEvaluation
+from .training_spec_objective import TrainingSpecObjective
 from .training_spec_preset import TrainingSpecPreset
 from .validation_error import ValidationError
 from .validation_error_context import ValidationErrorContext
@@ -67,6 +70,8 @@ __all__ = (
     "CatalogMetric",
     "CatalogMetricDatasetsItem",
     "CatalogModelTypesItem",
+    "CatalogObjective",
+    "CatalogObjectiveParameters",
     "CatalogPreset",
     "CatalogPresetFields",
     "CatalogPresetName",
@@ -115,6 +120,7 @@ __all__ = (
     "TradeoffSeries",
     "TrainingSpec",
     "TrainingSpecEvaluation",
+    "TrainingSpecObjective",
     "TrainingSpecPreset",
     "ValidationError",
     "ValidationErrorContext",

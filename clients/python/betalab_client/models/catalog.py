@@ -11,6 +11,7 @@ from ..models.catalog_model_types_item import CatalogModelTypesItem
 if TYPE_CHECKING:
     from ..models.catalog_dataset import CatalogDataset
     from ..models.catalog_metric import CatalogMetric
+    from ..models.catalog_objective import CatalogObjective
     from ..models.catalog_preset import CatalogPreset
 
 
@@ -25,12 +26,14 @@ class Catalog:
         datasets (list[CatalogDataset]):
         metrics (list[CatalogMetric]):
         model_types (list[CatalogModelTypesItem]):
+        objectives (list[CatalogObjective]):
         presets (list[CatalogPreset]):
     """
 
     datasets: list[CatalogDataset]
     metrics: list[CatalogMetric]
     model_types: list[CatalogModelTypesItem]
+    objectives: list[CatalogObjective]
     presets: list[CatalogPreset]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -50,6 +53,11 @@ class Catalog:
             model_types_item = model_types_item_data.value
             model_types.append(model_types_item)
 
+        objectives = []
+        for objectives_item_data in self.objectives:
+            objectives_item = objectives_item_data.to_dict()
+            objectives.append(objectives_item)
+
         presets = []
         for presets_item_data in self.presets:
             presets_item = presets_item_data.to_dict()
@@ -62,6 +70,7 @@ class Catalog:
                 "datasets": datasets,
                 "metrics": metrics,
                 "model_types": model_types,
+                "objectives": objectives,
                 "presets": presets,
             }
         )
@@ -72,6 +81,7 @@ class Catalog:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.catalog_dataset import CatalogDataset  # noqa: PLC0415
         from ..models.catalog_metric import CatalogMetric  # noqa: PLC0415
+        from ..models.catalog_objective import CatalogObjective  # noqa: PLC0415
         from ..models.catalog_preset import CatalogPreset  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -96,6 +106,13 @@ class Catalog:
 
             model_types.append(model_types_item)
 
+        objectives = []
+        _objectives = d.pop("objectives")
+        for objectives_item_data in _objectives:
+            objectives_item = CatalogObjective.from_dict(objectives_item_data)
+
+            objectives.append(objectives_item)
+
         presets = []
         _presets = d.pop("presets")
         for presets_item_data in _presets:
@@ -107,6 +124,7 @@ class Catalog:
             datasets=datasets,
             metrics=metrics,
             model_types=model_types,
+            objectives=objectives,
             presets=presets,
         )
 

@@ -128,21 +128,24 @@ class BetaRange(Strict):
 
 
 # Bounds on training overrides, so that nothing the API stores can overflow a column or a worker.
+_RATE = {"gt": 0, "le": 10}  # learning rates
+_SHARE = {"ge": 0, "le": 1}  # fractions of something
+_SIZE = {"gt": 0, "le": 1_000_000}  # an objective's positive weights and nats
 _TRAINING_BOUNDS: dict[str, dict[str, Any]] = {
-    "learning_rate": {"gt": 0, "le": 10},
-    "beta0_learning_rate": {"gt": 0, "le": 10},
+    "learning_rate": _RATE,
+    "beta0_learning_rate": _RATE,
+    "discriminator_lr": _RATE,
     "batch_size": {"ge": 1, "le": 1_000_000},
     "patience": {"ge": 0, "le": 10_000},
     "max_epochs": {"ge": 1, "le": 100_000},
     "train_fraction": {"gt": 0, "le": 1},
     "validation_cap": {"ge": 1, "le": 100_000_000},
-    "device": {"max_length": 32, "pattern": rf"^({DEVICE_PATTERN.pattern})$"},
-    "noise_amount": {"ge": 0, "le": 1},
-    "noise_fraction": {"ge": 0, "le": 1},
-    "lambda_d_factor": {"gt": 0, "le": 1_000_000},
-    "c_max": {"gt": 0, "le": 1_000_000},
     "iteration_threshold": {"ge": 1, "le": 1_000_000_000},
-    "discriminator_lr": {"gt": 0, "le": 10},
+    "device": {"max_length": 32, "pattern": rf"^({DEVICE_PATTERN.pattern})$"},
+    "noise_amount": _SHARE,
+    "noise_fraction": _SHARE,
+    "lambda_d_factor": _SIZE,
+    "c_max": _SIZE,
 }
 # Closed sets among the overrides: their JSON Schema says which values there are.
 _TRAINING_CHOICES: dict[str, Any] = {

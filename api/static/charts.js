@@ -124,6 +124,11 @@ function legend(items) {
   return box;
 }
 
+/* How a strength axis is written: the objective's strength name as a symbol. */
+function strengthSymbol(name) {
+  return { beta: "β", gamma: "γ", lambda_od: "λ_od" }[name] || name || "β";
+}
+
 function seriesLabel(p) {
   if (p.label_fraction === null || p.label_fraction === undefined) return p.model_type;
   return p.model_type + " · " + (Math.round(p.label_fraction * 1000) / 10) + "% labels";
@@ -161,7 +166,7 @@ function curveChart(points, opts) {
   }
   var f = frame({
     xDomain: xd, yDomain: extent(ys), logX: logX, className: "curve-chart",
-    xLabel: "β", yLabel: opts.metric || "", title: "curve of " + (opts.metric || "metric"),
+    xLabel: opts.xLabel || "β", yLabel: opts.metric || "", title: "curve of " + (opts.metric || "metric"),
     width: opts.width, height: opts.height
   });
   var n = groups.length;
@@ -226,7 +231,7 @@ function tradeoffChart(data, opts) {
   function label(s) {
     return (s.objective === "beta_vae" ? "" : s.objective + " · ") + seriesLabel(s);
   }
-  var name = data.strength_name === "beta" ? "β" : data.strength_name;
+  var name = strengthSymbol(data.strength_name);
   data.series.forEach(function (s, i) {
     s.color = PALETTE[i % PALETTE.length];
     s.label = label(s);
@@ -304,4 +309,4 @@ function lineChart(series, opts) {
   return box;
 }
 
-export { curveChart, lineChart, tradeoffChart, fmt, PALETTE as palette };
+export { curveChart, lineChart, tradeoffChart, strengthSymbol, fmt, PALETTE as palette };

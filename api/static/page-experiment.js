@@ -5,12 +5,19 @@ import {
   h, enc, fmtTime, fmtDuration, statusBadge, progressBar, countsView, isActive, showError,
   keyPrompt, runEpochs, RUN_PAGE_SIZE, POLL_MS, CATALOG, WITH_FRACTIONS, fmt
 } from "./ui.js";
-import { curveChart, tradeoffChart } from "./charts.js";
+import { curveChart, tradeoffChart, strengthSymbol } from "./charts.js";
 import { RunTable } from "./runtable.js";
 
-// Metric group -> the result keys it yields, from the catalog the page embeds (GET /catalog).
+// Metric group -> the result keys it yields, and objective -> its strength's name, from the
+// catalog the page embeds (GET /catalog).
 var METRIC_KEYS = {};
 CATALOG.metrics.forEach(function (m) { METRIC_KEYS[m.name] = m.keys; });
+var STRENGTHS = {};
+(CATALOG.objectives || []).forEach(function (o) { STRENGTHS[o.name] = o.strength; });
+
+function objectiveOf(e) {
+  return (e && e.spec && e.spec.training && e.spec.training.objective) || "beta_vae";
+}
 
 function experimentPage(app, id) {
   var state = { exp: null, runs: [], metric: "", metrics: [], timer: null, lastFull: 0,
@@ -84,6 +91,7 @@ function experimentPage(app, id) {
         (isActive(e.status) && e.eta_seconds ? " · ETA " + fmtDuration(e.eta_seconds) : "")]),
       h("dt", { text: "Runs" }), h("dd", null, [e.run_count + " · ", countsView(e.counts)]),
       h("dt", { text: "Preset" }), h("dd", { text: (e.spec && e.spec.training && e.spec.training.preset) || "–" }),
+      h("dt", { text: "Objective" }), h("dd", { id: "experiment-objective", text: objectiveOf(e) }),
       h("dt", { text: "Created" }), h("dd", { text: fmtTime(e.created_at) })
     ]);
     header.replaceChildren(
@@ -271,7 +279,8 @@ function experimentPage(app, id) {
       if (!points.length) {
         curveBox.replaceChildren(h("p", { className: "muted", text: "No completed runs with " + metric + " yet." }));
       } else {
-        curveBox.replaceChildren(curveChart(points, { metric: metric, logX: logBox.checked }));
+        var xLabel = strengthSymbol(STRENGTHS[objectiveOf(state.exp)]);
+        curveBox.replaceChildren(curveChart(points, { metric: metric, logX: logBox.checked, xLabel: xLabel }));
       }
       var frag = document.createDocumentFragment();
       (c.trend || []).forEach(function (t) {

@@ -86,7 +86,16 @@ def seeded(database: str) -> dict[str, SeededExperiment]:
         label_fractions=MNIST_FRACTIONS,
         pictures=False,
     )
-    return {"small": small, "big": big, "mnist": mnist}
+    annealed = seed_finished_experiment(
+        database,
+        name="annealed sweep",
+        model_types=["fc"],
+        betas=[10.0, 100.0],
+        seeds=[0, 1],
+        pictures=False,
+        objective="annealed_vae",
+    )
+    return {"small": small, "big": big, "mnist": mnist, "annealed": annealed}
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +259,23 @@ def test_experiment_page_draws_a_point_per_cell_and_a_dot_per_completed_run(
     page.select_option("#tradeoff-y", "kl")
     expect(tradeoff.locator("svg")).to_have_attribute("aria-label", "kl against recon_loss")
     expect(tradeoff.locator(".tradeoff-mean")).to_have_count(len(MODEL_TYPES) * len(BETAS))
+
+
+def test_an_experiment_of_another_objective_names_it_and_its_strength_on_the_axes(
+    page: Page, seeded: dict[str, SeededExperiment]
+) -> None:
+    annealed = seeded["annealed"]
+    page.goto(f"/ui/experiments/{annealed.id}")
+    expect(page.locator("#experiment-objective")).to_have_text("annealed_vae")
+    expect(page.locator("#curve .curve-point")).to_have_count(2)
+    expect(page.locator("#curve .axis-label").first).to_have_text("γ")  # AnnealedVAE's strength
+    expect(page.locator("#tradeoff .tradeoff-mean")).to_have_count(2)
+    title = page.locator("#tradeoff .tradeoff-mean title").first.text_content() or ""
+    assert title.startswith("annealed_vae · fc γ=10")
+    small = seeded["small"]
+    page.goto(f"/ui/experiments/{small.id}")
+    expect(page.locator("#experiment-objective")).to_have_text("beta_vae")
+    expect(page.locator("#curve .axis-label").first).to_have_text("β")
 
 
 def test_mnist_experiment_draws_a_series_per_model_type_and_label_fraction(

@@ -75,6 +75,7 @@ def seed_finished_experiment(
     pictures: bool = True,
     dataset: str = "shapes",
     label_fractions: list[float] | None = None,
+    objective: str = "beta_vae",
 ) -> SeededExperiment:
     """An experiment whose runs all finished: completed, except the (model type, beta, seed)
     cells in `fail`. MNIST experiments may have several label fractions (a run per fraction)."""
@@ -85,7 +86,7 @@ def seed_finished_experiment(
             "model_types": model_types,
             "betas": betas,
             "seeds": seeds,
-            "training": {"preset": "smoke"},
+            "training": {"preset": "smoke", "objective": objective},
             **({"label_fractions": label_fractions} if label_fractions else {}),
         }
     )
